@@ -1,0 +1,87 @@
+"""One settings object: defaults, overridden by `RAG_*` environment variables, then by CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import InputError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _offline_env() -> None:
+    """Keep every library off the network before any of them is imported."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+_offline_env()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be told; see README for the `RAG_*` variable of each field."""
+
+    index_dir: Path = field(default_factory=lambda: REPO_ROOT / "index")
+    chroma_url: str = ""
+    embedder: str = "minilm"
+    #: Chunking: paragraphs grouped up to this many characters (MiniLM sees ~900).
+    chunk_max_chars: int = 700
+    #: What gets a vector: each "sentence" (with its speaker context) or each "chunk".
+    embed_unit: str = "sentence"
+    #: Prefix each embedded sentence with its resolved speaker ("Zhou Yu, chairman of ...: ").
+    embed_context: int = 0
+    #: Passages shown to the answerer.
+    top_k: int = 4
+    #: Candidates taken from each retriever before fusion.
+    candidates: int = 40
+    #: Fused candidates re-scored sentence by sentence before the top_k are kept.
+    rerank_depth: int = 12
+    #: 1: re-score candidates sentence by sentence (rag.rerank); 0: keep the fused order.
+    rerank: int = 1
+    retrieval: str = "hybrid"
+    llm: str = "extractive"
+    #: Below this support score the answerer declines (calibrated, see eval/README.md).
+    refuse_threshold: float = 0.34
+    max_question_chars: int = 2000
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults < `RAG_*` env vars < explicit overrides (None values are ignored)."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = os.environ.get(f"RAG_{f.name.upper()}")
+            if raw not in (None, ""):
+                values[f.name] = _coerce(f.name, raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"])
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, raw: str, typ: Any) -> Any:
+    kind = str(typ)
+    try:
+        if "int" in kind:
+            return int(raw)
+        if "float" in kind:
+            return float(raw)
+    except ValueError:
+        raise InputError(f"RAG_{name.upper()}={raw!r} is not a number.") from None
+    return raw

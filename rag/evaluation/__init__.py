@@ -1,0 +1,1 @@
+"""The eval suite: metrics, runner and report (datasets live in eval/)."""

@@ -1,0 +1,353 @@
+"""The index: Chroma (embedded on disk, or a Chroma server) through langchain-chroma.
+
+Two collections: `rag_articles` holds each article's exact text and its chunk layout (one
+record per article, so swapping in a new version is a single write), and `rag_units` holds the
+vectors (one per sentence or chunk) tagged with the article version (`sha`). Readers only see
+units whose `sha` is the article's current version, so a half-written ingest is invisible.
+This is the only module that imports chromadb and langchain_chroma.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from rag.config import Settings
+from rag.embedding import Embedder
+from rag.errors import IndexMismatchError, InputError, RagError
+from rag.types import Article, Chunk, Sentence, content_hash
+
+UNITS = "rag_units"
+ARTICLES = "rag_articles"
+SCHEMA = 1
+_BATCH = 256
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """One row of `rag list`."""
+
+    name: str
+    title: str
+    chunks: int
+    indexed_at: str
+    sha: str
+    chars: int
+    source: str
+
+
+def chunker_signature(settings: Settings) -> str:
+    """What built the chunks; stored per article so a change re-chunks only what it must."""
+    return f"para-v1/max{settings.chunk_max_chars}/{settings.embed_unit}"
+
+
+def _client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    key = settings.chroma_url or str(Path(settings.index_dir).resolve())
+    with _clients_lock:
+        if key not in _clients:
+            cfg = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            if settings.chroma_url:
+                u = urlparse(settings.chroma_url)
+                _clients[key] = chromadb.HttpClient(
+                    host=u.hostname or "127.0.0.1",
+                    port=u.port or 8000,
+                    ssl=u.scheme == "https",
+                    settings=cfg,
+                )
+            else:
+                Path(key).mkdir(parents=True, exist_ok=True)
+                _clients[key] = chromadb.PersistentClient(path=key, settings=cfg)
+        return _clients[key]
+
+
+class _LCEmbeddings:
+    """Our embedder as a LangChain `Embeddings` (documents and queries alike)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed(list(texts)).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed([text])[0].tolist()  # type: ignore[no-any-return]
+
+
+class Store:
+    """Articles and their vectors. Construction is cheap; Chroma opens on first use."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._units: Any = None
+        self._articles: Any = None
+        self._lock = threading.RLock()
+        self._layout_cache: dict[str, tuple[Article, list[Chunk]]] = {}
+
+    @property
+    def where(self) -> str:
+        """Human description of where the index lives."""
+        return self.settings.chroma_url or str(self.settings.index_dir)
+
+    def manifest(self) -> dict[str, Any]:
+        """What builds this index's vectors; a different one cannot share the collection."""
+        return {
+            "schema": SCHEMA,
+            "embedder": self.embedder.name,
+            "dim": self.embedder.dim,
+            "embed_unit": self.settings.embed_unit,
+            "embed_context": int(self.settings.embed_context),
+            "space": "cosine",
+        }
+
+    # -- opening -------------------------------------------------------------------------
+    def _open(self) -> None:
+        if self._units is not None:
+            return
+        with self._lock:
+            if self._units is not None:
+                return
+            from langchain_chroma import Chroma
+
+            try:
+                client = _client(self.settings)
+                existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
+            except Exception as e:  # noqa: BLE001 - any client failure means "cannot reach the index"
+                raise RagError(f"Cannot open the index at {self.where}: {_short(e)}.") from None
+            want = self.manifest()
+            if UNITS in existing:
+                have = dict(client.get_collection(UNITS).metadata or {})
+                diff = {k: (have.get(k), v) for k, v in want.items() if str(have.get(k)) != str(v)}
+                if diff:
+                    what = ", ".join(f"{k} {a!r} (this run: {b!r})" for k, (a, b) in diff.items())
+                    raise IndexMismatchError(
+                        f"The index at {self.where} was built with {what}; rebuild it with "
+                        f"`rag reindex` or choose the matching RAG_EMBEDDER/RAG_EMBED_UNIT."
+                    )
+            lc = _LCEmbeddings(self.embedder)
+            self._articles = client.get_or_create_collection(
+                ARTICLES, metadata={"schema": SCHEMA}, embedding_function=None
+            )
+            self._units = Chroma(
+                client=client,
+                collection_name=UNITS,
+                embedding_function=lc,  # type: ignore[arg-type]
+                collection_metadata=want,
+                collection_configuration={"hnsw": {"space": "cosine"}},
+            )
+            if not self.settings.chroma_url:
+                Path(self.settings.index_dir, "manifest.json").write_text(
+                    json.dumps(want, indent=2) + "\n", encoding="utf-8"
+                )
+
+    # -- articles ------------------------------------------------------------------------
+    def _record(self, name: str) -> dict[str, Any] | None:
+        self._open()
+        got = self._articles.get(ids=[name], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        meta = dict(got["metadatas"][0] or {})
+        meta["text"] = got["documents"][0]
+        return meta
+
+    def list_articles(self) -> list[ArticleInfo]:
+        """Every article in the library, by name."""
+        self._open()
+        got = self._articles.get(include=["metadatas"])
+        rows = [
+            ArticleInfo(
+                name=i,
+                title=str(m.get("title", "")),
+                chunks=int(m.get("n_chunks", 0)),
+                indexed_at=str(m.get("indexed_at", "")),
+                sha=str(m.get("sha", "")),
+                chars=int(m.get("chars", 0)),
+                source=str(m.get("source", "")),
+            )
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        ]
+        return sorted(rows, key=lambda r: r.name)
+
+    def get(self, name: str) -> tuple[Article, list[Chunk]]:
+        """An article and its chunks; raises InputError naming the known articles."""
+        rec = self._record(name)
+        if rec is None:
+            known = ", ".join(a.name for a in self.list_articles()) or "none yet; run `rag ingest FILE`"
+            raise InputError(f"No article named {name!r} in the library (articles: {known}).")
+        sha = str(rec["sha"])
+        cached = self._layout_cache.get(name)
+        if cached and cached[0].sha256 == sha:
+            return cached
+        article = Article(
+            name=name,
+            text=rec["text"],
+            title=str(rec.get("title", "")),
+            date=str(rec.get("date", "")),
+            byline=str(rec.get("byline", "")),
+            source=str(rec.get("source", "")),
+        )
+        chunks = _chunks_from_layout(article, json.loads(rec["layout"]))
+        self._layout_cache[name] = (article, chunks)
+        return article, chunks
+
+    def put(self, article: Article, chunks: list[Chunk], chunker: str) -> bool:
+        """Index an article version atomically; False when the same version is already there."""
+        rec = self._record(article.name)
+        if rec and rec.get("sha") == article.sha256 and rec.get("chunker") == chunker:
+            return False
+        units = _units(article, chunks, self.settings.embed_unit, bool(self.settings.embed_context))
+        ids = [content_hash(article.sha256, chunker, self.embedder.name, str(u[1]), str(u[2])) for u in units]
+        metas = [
+            {"article": article.name, "sha": article.sha256, "chunk_id": cid, "start": s, "end": e}
+            for (_, s, e, cid) in units
+        ]
+        texts = [u[0] for u in units]
+        for i in range(0, len(units), _BATCH):
+            self._units.add_texts(texts[i : i + _BATCH], metas[i : i + _BATCH], ids[i : i + _BATCH])
+        layout = [
+            [c.id, c.start, c.end, c.context, [[s.start, s.end, s.context] for s in c.sentences]]
+            for c in chunks
+        ]
+        meta = {
+            "sha": article.sha256,
+            "title": article.title,
+            "date": article.date,
+            "byline": article.byline,
+            "source": article.source,
+            "chunker": chunker,
+            "n_chunks": len(chunks),
+            "chars": len(article.text),
+            "indexed_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "layout": json.dumps(layout, separators=(",", ":")),
+        }
+        # The flip: one record write makes the new version visible.
+        self._articles.upsert(
+            ids=[article.name], documents=[article.text], metadatas=[meta], embeddings=[[1.0]]
+        )
+        self._delete_units({"$and": [{"article": article.name}, {"sha": {"$ne": article.sha256}}]})
+        return True
+
+    def remove(self, name: str) -> None:
+        """Delete an article and its vectors."""
+        self.get(name)
+        self._articles.delete(ids=[name])
+        self._delete_units({"article": name})
+        self._layout_cache.pop(name, None)
+
+    def _delete_units(self, where: dict[str, Any]) -> None:
+        coll = self._units._collection
+        while True:
+            got = coll.get(where=where, include=[], limit=5000)
+            if not got["ids"]:
+                return
+            coll.delete(ids=got["ids"])
+
+    # -- search --------------------------------------------------------------------------
+    def dense(self, vector: np.ndarray, shas: list[str], k: int) -> list[tuple[dict[str, Any], float]]:
+        """Top-k units of the given article versions by cosine similarity."""
+        self._open()
+        where: dict[str, Any] = {"sha": shas[0]} if len(shas) == 1 else {"sha": {"$in": shas}}
+        hits = self._units.similarity_search_by_vector_with_relevance_scores(
+            vector.tolist(), k=k, filter=where
+        )
+        return [(dict(doc.metadata), 1.0 - float(dist)) for doc, dist in hits]
+
+    def unit_vectors(
+        self, chunk_ids: list[str], sha_by_chunk: dict[str, str]
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """Stored vectors of every unit in the given chunks, keyed by (start, end)."""
+        self._open()
+        if not chunk_ids:
+            return {}
+        where = {"chunk_id": {"$in": chunk_ids}} if len(chunk_ids) > 1 else {"chunk_id": chunk_ids[0]}
+        got = self._units._collection.get(where=where, include=["embeddings", "metadatas"])
+        out = {}
+        for m, v in zip(got["metadatas"], got["embeddings"], strict=True):
+            if sha_by_chunk.get(str(m["chunk_id"])) == m["sha"]:
+                out[(int(m["start"]), int(m["end"]))] = np.asarray(v, dtype=np.float32)
+        return out
+
+
+def _units(
+    article: Article, chunks: list[Chunk], unit: str, with_context: bool
+) -> list[tuple[str, int, int, str]]:
+    """(text to embed, start, end, chunk id) for each vector; the context rides along."""
+    out = []
+    for c in chunks:
+        if unit == "chunk":
+            out.append((f"{c.context}: {c.text}" if c.context else c.text, c.start, c.end, c.id))
+            continue
+        for s in c.sentences:
+            body = article.text[s.start : s.end]
+            out.append((f"{s.context}: {body}" if s.context and with_context else body, s.start, s.end, c.id))
+    return out
+
+
+def _chunks_from_layout(article: Article, layout: list[Any]) -> list[Chunk]:
+    return [
+        Chunk(
+            id=cid,
+            article=article.name,
+            index=i,
+            start=s,
+            end=e,
+            text=article.text[s:e],
+            sentences=tuple(Sentence(a, b, c) for a, b, c in sents),
+            context=ctx,
+        )
+        for i, (cid, s, e, ctx, sents) in enumerate(layout)
+    ]
+
+
+def _short(e: Exception) -> str:
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return msg[:200].rstrip(".")
+
+
+def ephemeral_vectorstore(embedder: Embedder, name: str) -> Any:
+    """An in-memory LangChain Chroma store (used by the eval baselines), cosine space."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+
+    client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+    return Chroma(
+        client=client,
+        collection_name=name,
+        embedding_function=_LCEmbeddings(embedder),  # type: ignore[arg-type]
+        collection_configuration={"hnsw": {"space": "cosine"}},
+    )
+
+
+def saved_articles(index_dir: Path) -> list[dict[str, Any]]:
+    """The articles stored in a local index, read without checking its manifest (for reindex)."""
+    import chromadb
+    from chromadb.api.client import SharedSystemClient
+    from chromadb.config import Settings as ChromaSettings
+
+    if not (index_dir / "chroma.sqlite3").exists():
+        raise InputError(f"There is no index at {index_dir} to rebuild.")
+    key = str(index_dir.resolve())
+    client = _clients.pop(key, None) or chromadb.PersistentClient(
+        path=key, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
+    got: Any = client.get_or_create_collection(ARTICLES).get(include=["metadatas", "documents"])
+    # Forget this client: the caller moves the folder away and opens a fresh one at the path.
+    SharedSystemClient.clear_system_cache()
+    keys = ("title", "date", "byline", "source")
+    return [
+        {"name": i, "text": d, **{k: str((m or {}).get(k, "")) for k in keys}}
+        for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+    ]

@@ -1,0 +1,190 @@
+"""The Gradio chat UI. The only module that imports gradio; it calls the same Engine.answer as
+the CLI and the eval. Article text and questions are always HTML-escaped before display."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from rag.config import REPO_ROOT, Settings
+from rag.errors import RagError
+from rag.pipeline import Engine, get_engine
+from rag.types import Answer
+
+MAX_UPLOAD = "5mb"
+CSS = """
+.rag-refusal {border-left: 4px solid #b45309; background: #fffbeb; padding: .5em .8em; color: #78350f}
+.rag-sources {margin-top: .6em; font-size: .92em}
+.rag-sources mark {background: #fde68a; padding: 0 .1em}
+.rag-source {border-left: 3px solid #94a3b8; padding: .3em .7em; margin: .4em 0; color: #334155}
+"""
+
+
+def render_answer(ans: Answer) -> str:
+    """An answer as safe HTML: text with [n] markers, then each source with its quote highlighted."""
+    if ans.refused:
+        return f'<div class="rag-refusal">⚠ {html.escape(ans.text)}</div>'
+    parts = [f"<p>{html.escape(ans.text)}</p>"]
+    if ans.citations:
+        parts.append('<div class="rag-sources"><b>Sources</b>')
+        for c in ans.citations:
+            a, b = c.quote_start - c.start, c.quote_end - c.start
+            passage = (
+                html.escape(c.text[:a])
+                + "<mark>"
+                + html.escape(c.text[a:b])
+                + "</mark>"
+                + html.escape(c.text[b:])
+            )
+            parts.append(
+                f'<div class="rag-source">[{c.n}] <i>{html.escape(c.article)}</i>, '
+                f"characters {c.start}–{c.end}<br>{passage}</div>"
+            )
+        parts.append("</div>")
+    return "".join(parts)
+
+
+def answer_as_text(ans: Answer) -> str:
+    """The answer and its sources as plain text (the /chat API's return value)."""
+    lines = [ans.text]
+    if ans.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in ans.citations:
+            lines.append(f"[{c.n}] {c.article} ({c.start}-{c.end}): {' '.join(c.text.split())}")
+            lines.append(f"    supporting: {' '.join(c.quote.split())}")
+    return "\n".join(lines)
+
+
+def example_questions(engine: Engine, name: str, n: int = 4) -> list[str]:
+    """A few questions for the chosen article: from its gold set when it has one."""
+    gold = REPO_ROOT / "eval" / "datasets" / f"{name}.jsonl"
+    out: list[str] = []
+    if gold.exists():
+        for line in gold.read_text(encoding="utf-8").splitlines():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if item.get("answerable", True) and not item.get("history"):
+                out.append(item["question"])
+            if len(out) >= n:
+                return out
+    try:
+        _, chunks = engine.store.get(name)
+    except RagError:
+        return out
+    people = list(dict.fromkeys(c.context.split(",")[0] for c in chunks if c.context))
+    out += [f"What did {p} say?" for p in people[: n - len(out)]]
+    return out or ["What is the main point of the article?"]
+
+
+def _history(messages: list[dict[str, Any]] | None) -> list[str]:
+    return [str(m.get("content", "")) for m in (messages or []) if m.get("role") == "user"][-4:]
+
+
+def build(settings: Settings) -> Any:
+    """The Blocks app (not launched)."""
+    import gradio as gr
+
+    engine = get_engine(settings)
+
+    def names() -> list[str]:
+        try:
+            return [a.name for a in engine.articles()]
+        except RagError:
+            return []
+
+    def respond(message: str, messages: list[dict[str, Any]], article: str | None) -> Any:
+        messages = list(messages or [])
+        shown = html.escape(message or "")
+        try:
+            ans = engine.answer(message, article or None, _history(messages))
+            reply = render_answer(ans)
+        except RagError as e:
+            reply = f'<div class="rag-refusal">{html.escape(str(e))}</div>'
+            shown = shown[:300] + ("…" if len(shown) > 300 else "")
+        messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": reply}]
+        return "", messages
+
+    def upload(path: str | None, progress: Any = gr.Progress()) -> Any:  # noqa: B008 - gradio's idiom
+        if not path:
+            return gr.update(), gr.update(), gr.update()
+        progress(0.1, desc="Reading and indexing…")
+        try:
+            r = engine.ingest(Path(path), Path(path).stem)
+        except RagError as e:
+            return gr.update(), gr.update(value=f"⚠ {e}"), gr.update()
+        progress(1.0, desc="Done")
+        note = f"Indexed **{html.escape(r.name)}** ({r.chunks} passages). Ask away."
+        return gr.update(choices=names(), value=r.name), gr.update(value=note), _examples(r.name)
+
+    def _examples(name: str | None) -> Any:
+        qs = example_questions(engine, name) if name else []
+        return gr.update(samples=[[q] for q in qs])
+
+    def api_chat(message: str, article: str = "", history: list[str] | None = None) -> str:
+        """Answer a message about an article; returns the answer with [n] markers and its sources."""
+        try:
+            return answer_as_text(engine.answer(message, article or None, list(history or [])))
+        except RagError as e:
+            return str(e)
+
+    initial = names()
+    seed = "china-daily-ai-gap-2024-03-11"
+    default = seed if seed in initial else (initial[0] if initial else None)
+    with gr.Blocks(title="Ask the article", analytics_enabled=False) as app:
+        gr.Markdown(
+            "## Ask the article\nAnswers quote the article and cite where; if it doesn't say, you'll be told."
+        )
+        with gr.Row():
+            article = gr.Dropdown(choices=initial, value=default, label="Article", scale=3)
+            upload_box = gr.File(label="Add an article (.txt, .md)", file_types=[".txt", ".md"], scale=2)
+        status = gr.Markdown("")
+        chat = gr.Chatbot(label="Chat", height=480, sanitize_html=True, render_markdown=False)
+        with gr.Row():
+            box = gr.Textbox(placeholder="Ask a question about the article…", show_label=False, scale=8)
+            send = gr.Button("Ask", variant="primary", scale=1)
+            clear = gr.Button("Clear chat", scale=1)
+        examples = gr.Dataset(
+            components=[box],
+            samples=[[q] for q in (example_questions(engine, default) if default else [])],
+            label="Examples",
+        )
+        examples.click(lambda ex: ex[0], examples, box)
+        box.submit(respond, [box, chat, article], [box, chat], api_visibility="private")
+        send.click(respond, [box, chat, article], [box, chat], api_visibility="private")
+        clear.click(lambda: ([], ""), None, [chat, box], api_visibility="private")
+        article.change(lambda n: ([], _examples(n)), article, [chat, examples], api_visibility="private")
+        upload_box.upload(upload, upload_box, [article, status, examples], api_visibility="private")
+        gr.api(api_chat, api_name="chat")
+    return app
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
+    """Launch the UI; binds loopback unless told otherwise, never a share link."""
+    auth = auth or os.environ.get("RAG_AUTH") or None
+    creds = None
+    if auth:
+        if ":" not in auth:
+            raise RagError("--auth takes USER:PASS.")
+        user, pw = auth.split(":", 1)
+        creds = [(user, pw)]
+    if host not in ("127.0.0.1", "localhost", "::1") and not creds:
+        print("warning: serving beyond this machine without --auth; anyone who can reach it can use it.")
+    app = build(settings)
+    app.queue(default_concurrency_limit=4)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        auth=creds,
+        max_file_size=MAX_UPLOAD,
+        css=CSS,
+        footer_links=["api"],
+        show_error=False,
+        quiet=True,
+    )
