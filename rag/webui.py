@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,14 @@ def example_questions(engine: Engine, name: str, n: int = 4) -> list[str]:
     return out or ["What is the main point of the article?"]
 
 
+SEED = "china-daily-ai-gap-2024-03-11"
+
+
+def _default_article(names: list[str]) -> str | None:
+    """The article selected when nothing else is: the seed article, else the first one."""
+    return SEED if SEED in names else (names[0] if names else None)
+
+
 def _history(messages: list[dict[str, Any]] | None) -> list[str]:
     return [str(m.get("content", "")) for m in (messages or []) if m.get("role") == "user"][-4:]
 
@@ -112,30 +121,32 @@ def build(settings: Settings) -> Any:
 
     def upload(path: str | None, progress: Any = gr.Progress()) -> Any:  # noqa: B008 - gradio's idiom
         if not path:
-            return gr.update(), gr.update(), gr.update()
+            return gr.update(), gr.update(), gr.update(), gr.update()
         progress(0.1, desc="Reading and indexing…")
         try:
             r = engine.ingest(Path(path), Path(path).stem)
         except RagError as e:
-            return gr.update(), gr.update(value=f"⚠ {e}"), gr.update()
+            return gr.update(), gr.update(value=f"⚠ {html.escape(str(e))}"), gr.update(), None
         progress(1.0, desc="Done")
         note = f"Indexed **{html.escape(r.name)}** ({r.chunks} passages). Ask away."
-        return gr.update(choices=names(), value=r.name), gr.update(value=note), _examples(r.name)
+        # Clearing the file box makes it ready for the next upload.
+        return gr.update(choices=names(), value=r.name), gr.update(value=note), _examples(r.name), None
 
     def _examples(name: str | None) -> Any:
         qs = example_questions(engine, name) if name else []
         return gr.update(samples=[[q] for q in qs])
 
     def api_chat(message: str, article: str = "", history: list[str] | None = None) -> str:
-        """Answer a message about an article; returns the answer with [n] markers and its sources."""
+        """Answer a message about an article (default: the UI's default article; 'all' for every
+        article); returns the answer with [n] markers and its cited passages as text."""
         try:
-            return answer_as_text(engine.answer(message, article or None, list(history or [])))
+            chosen = article or _default_article(names())
+            return answer_as_text(engine.answer(message, chosen, list(history or [])))
         except RagError as e:
             return str(e)
 
     initial = names()
-    seed = "china-daily-ai-gap-2024-03-11"
-    default = seed if seed in initial else (initial[0] if initial else None)
+    default = _default_article(initial)
     with gr.Blocks(title="Ask the article", analytics_enabled=False) as app:
         gr.Markdown(
             "## Ask the article\nAnswers quote the article and cite where; if it doesn't say, you'll be told."
@@ -144,7 +155,9 @@ def build(settings: Settings) -> Any:
             article = gr.Dropdown(choices=initial, value=default, label="Article", scale=3)
             upload_box = gr.File(label="Add an article (.txt, .md)", file_types=[".txt", ".md"], scale=2)
         status = gr.Markdown("")
-        chat = gr.Chatbot(label="Chat", height=480, sanitize_html=True, render_markdown=False)
+        chat = gr.Chatbot(
+            label="Chat", height=480, sanitize_html=True, render_markdown=False, buttons=["copy", "copy_all"]
+        )
         with gr.Row():
             box = gr.Textbox(placeholder="Ask a question about the article…", show_label=False, scale=8)
             send = gr.Button("Ask", variant="primary", scale=1)
@@ -159,7 +172,9 @@ def build(settings: Settings) -> Any:
         send.click(respond, [box, chat, article], [box, chat], api_visibility="private")
         clear.click(lambda: ([], ""), None, [chat, box], api_visibility="private")
         article.change(lambda n: ([], _examples(n)), article, [chat, examples], api_visibility="private")
-        upload_box.upload(upload, upload_box, [article, status, examples], api_visibility="private")
+        upload_box.upload(
+            upload, upload_box, [article, status, examples, upload_box], api_visibility="private"
+        )
         gr.api(api_chat, api_name="chat")
     return app
 
@@ -176,6 +191,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     if host not in ("127.0.0.1", "localhost", "::1") and not creds:
         print("warning: serving beyond this machine without --auth; anyone who can reach it can use it.")
     app = build(settings)
+    # Load the model now, so the first question does not pay for it.
+    threading.Thread(target=lambda: get_engine(settings).embedder.embed(["warm up"]), daemon=True).start()
     app.queue(default_concurrency_limit=4)
     app.launch(
         server_name=host,
