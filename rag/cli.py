@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--llm", help="answer backend (default: extractive)")
     s.add_argument("--out", help="write predictions.jsonl, summary.json and report.md here")
     s.add_argument("--compare", action="store_true", help="also run the baselines on the same data")
+    s.add_argument(
+        "--benchmark", choices=["squad2", "covid_qa"], help="run ../shared/benchmarks data instead"
+    )
+    s.add_argument(
+        "--split", default="dev", choices=["dev", "test"], help="benchmark split (tune on dev only)"
+    )
+    s.add_argument("--max-docs", type=int, help="benchmark: at most this many documents")
+    s.add_argument("--max-questions", type=int, help="benchmark: at most this many questions per document")
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     s = sub.add_parser("serve", help="the chat UI in the browser")

@@ -78,3 +78,12 @@ def test_eval_writes_contract_files(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert {"metrics", "settings", "versions"} <= set(summary)
     assert (out / "report.md").read_text().startswith("# Eval report")
     assert "evidence hit@3" in capsys.readouterr().out
+
+
+def test_benchmark_runs_on_shared_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bench"
+    argv = ["eval", "--benchmark", "squad2", "--split", "dev", "--max-docs", "1", "--max-questions", "4"]
+    assert main([*argv, "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metrics"]["n"] == 4 and summary["split"] == "dev"
+    assert "squad2/dev" in capsys.readouterr().out

@@ -89,6 +89,8 @@ def run_eval(engine: Engine, args: argparse.Namespace) -> int:
     """The `rag eval` command."""
     from rag.cli import default_dataset
 
+    if args.benchmark:
+        return _run_benchmark(engine, args)
     if args.source:
         r = engine.ingest(args.source)
         names = [r.name]
@@ -128,4 +130,30 @@ def run_eval(engine: Engine, args: argparse.Namespace) -> int:
         print(table({k: v["summary"] for k, v in systems.items()}))
         if args.out:
             print(f"\nWrote {args.out}/predictions.jsonl, summary.json, scores.jsonl, report.md")
+    return 0
+
+
+def _run_benchmark(engine: Engine, args: argparse.Namespace) -> int:
+    from rag.evaluation.benchmark import run_benchmark
+
+    res = run_benchmark(engine, args.benchmark, args.split, args.max_docs, args.max_questions)
+    summary = {
+        "benchmark": args.benchmark,
+        "split": args.split,
+        "metrics": res["summary"],
+        "settings": {k: str(v) for k, v in vars(engine.settings).items()},
+        "versions": _versions(engine),
+    }
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        with open(out / "scores.jsonl", "w", encoding="utf-8") as f:
+            for r in res["rows"]:
+                f.write(json.dumps(r) + "\n")
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(table({f"{args.benchmark}/{args.split}": res["summary"]}))
+        print(f"{res['summary']['documents']} documents in {res['summary']['seconds']} s")
     return 0
