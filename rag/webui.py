@@ -12,6 +12,7 @@ from typing import Any
 
 from rag.config import REPO_ROOT, Settings
 from rag.errors import RagError
+from rag.llm import BACKENDS
 from rag.pipeline import Engine, get_engine
 from rag.types import Answer
 
@@ -20,15 +21,17 @@ CSS = """
 .rag-refusal {border-left: 4px solid #b45309; background: #fffbeb; padding: .5em .8em; color: #78350f}
 .rag-sources {margin-top: .6em; font-size: .92em}
 .rag-sources mark {background: #fde68a; padding: 0 .1em}
+.rag-note {font-size: .85em; color: #64748b}
 .rag-source {border-left: 3px solid #94a3b8; padding: .3em .7em; margin: .4em 0; color: #334155}
 """
 
 
 def render_answer(ans: Answer) -> str:
     """An answer as safe HTML: text with [n] markers, then each source with its quote highlighted."""
+    notes = "".join(f'<p class="rag-note">{html.escape(n)}</p>' for n in ans.notes)
     if ans.refused:
-        return f'<div class="rag-refusal">⚠ {html.escape(ans.text)}</div>'
-    parts = [f"<p>{html.escape(ans.text)}</p>"]
+        return f'<div class="rag-refusal">⚠ {html.escape(ans.text)}</div>{notes}'
+    parts = [f"<p>{html.escape(ans.text)}</p>", notes]
     if ans.citations:
         parts.append('<div class="rag-sources"><b>Sources</b>')
         for c in ans.citations:
@@ -107,17 +110,29 @@ def build(settings: Settings) -> Any:
         except RagError:
             return []
 
-    def respond(message: str, messages: list[dict[str, Any]], article: str | None) -> Any:
+    def respond(message: str, messages: list[dict[str, Any]], article: str | None, llm: str | None) -> Any:
         messages = list(messages or [])
         shown = html.escape(message or "")
+        history = _history(messages)
         try:
-            ans = engine.answer(message, article or None, _history(messages))
-            reply = render_answer(ans)
+            stream = engine.stream(message, article or None, history, llm or None)
+            messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": "…"}]
+            so_far = ""
+            for event in stream:
+                if isinstance(event, str):
+                    # Show the model's words as they come; the checked answer replaces them.
+                    so_far += event
+                    messages[-1] = {"role": "assistant", "content": f"<p>{html.escape(so_far)}…</p>"}
+                    yield "", messages
+                else:
+                    messages[-1] = {"role": "assistant", "content": render_answer(event)}
         except RagError as e:
-            reply = f'<div class="rag-refusal">{html.escape(str(e))}</div>'
             shown = shown[:300] + ("…" if len(shown) > 300 else "")
-        messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": reply}]
-        return "", messages
+            reply = f'<div class="rag-refusal">{html.escape(str(e))}</div>'
+            if messages and messages[-1].get("content") == "…":
+                messages = messages[:-2]
+            messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": reply}]
+        yield "", messages
 
     def upload(path: str | None, progress: Any = gr.Progress()) -> Any:  # noqa: B008 - gradio's idiom
         if not path:
@@ -153,6 +168,12 @@ def build(settings: Settings) -> Any:
         )
         with gr.Row():
             article = gr.Dropdown(choices=initial, value=default, label="Article", scale=3)
+            llm = gr.Dropdown(
+                choices=list(BACKENDS),
+                value=settings.llm,
+                label="Answerer (extractive needs no LLM)",
+                scale=1,
+            )
             upload_box = gr.File(label="Add an article (.txt, .md)", file_types=[".txt", ".md"], scale=2)
         status = gr.Markdown("")
         chat = gr.Chatbot(
@@ -168,8 +189,8 @@ def build(settings: Settings) -> Any:
             label="Examples",
         )
         examples.click(lambda ex: ex[0], examples, box)
-        box.submit(respond, [box, chat, article], [box, chat], api_visibility="private")
-        send.click(respond, [box, chat, article], [box, chat], api_visibility="private")
+        box.submit(respond, [box, chat, article, llm], [box, chat], api_visibility="private")
+        send.click(respond, [box, chat, article, llm], [box, chat], api_visibility="private")
         clear.click(lambda: ([], ""), None, [chat, box], api_visibility="private")
         article.change(lambda n: ([], _examples(n)), article, [chat, examples], api_visibility="private")
         upload_box.upload(

@@ -170,3 +170,24 @@ def test_api_chat_with_gradio_client(server: str) -> None:
     out = client.predict("What did Zhou Hongyi predict?", api_name="/chat")
     assert "1-2 years" in out and "[1]" in out and "Sources:" in out
     assert "does not say" in client.predict("What is the capital of France?", api_name="/chat")
+
+
+def test_llm_answer_streams_into_the_chat(page) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("xllamacpp", reason="install the local-llm extra (make test does)")
+    page.get_by_role("button", name="Clear chat").click()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"bot\"]').length === 0")
+    page.get_by_label("Article").first.click()
+    page.get_by_role("option", name="china-daily-ai-gap-2024-03-11").click()
+    page.get_by_label("Answerer (extractive needs no LLM)").click()
+    page.get_by_role("option", name="local", exact=True).click()
+    # Record every text the answer bubble shows while it grows.
+    page.evaluate(
+        """() => { window.__seen = [];
+        new MutationObserver(() => { const b = document.querySelectorAll('[data-testid="bot"]');
+          if (b.length) window.__seen.push(b[b.length - 1].innerText); })
+        .observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
+    )
+    bot = _ask(page, "Which company created Sora?", expect="Sources", timeout=180_000)
+    assert "OpenAI" in bot.inner_text()
+    partial = [t for t in page.evaluate("window.__seen") if t.strip().endswith("…") and len(t.strip()) > 2]
+    assert partial, "tokens should appear before the checked answer"

@@ -28,6 +28,11 @@ def _versions(engine: Engine) -> dict[str, str]:
     return out
 
 
+def _public_settings(settings: Any) -> dict[str, str]:
+    """Settings for the record, without secrets."""
+    return {k: ("***" if "key" in k and v else str(v)) for k, v in vars(settings).items()}
+
+
 def _progress(done: int, total: int) -> None:
     if sys.stderr.isatty():
         width = 30
@@ -110,7 +115,7 @@ def run_eval(engine: Engine, args: argparse.Namespace) -> int:
         "seconds": round(seconds, 1),
         "metrics": systems["ours"]["summary"],
         "baselines": {k: v["summary"] for k, v in systems.items() if k != "ours"},
-        "settings": {k: str(v) for k, v in vars(s).items()},
+        "settings": _public_settings(s),
         "versions": _versions(engine),
     }
     if args.out:
@@ -141,7 +146,7 @@ def _run_benchmark(engine: Engine, args: argparse.Namespace) -> int:
         "benchmark": args.benchmark,
         "split": args.split,
         "metrics": res["summary"],
-        "settings": {k: str(v) for k, v in vars(engine.settings).items()},
+        "settings": _public_settings(engine.settings),
         "versions": _versions(engine),
     }
     if args.out:
