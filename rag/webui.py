@@ -139,7 +139,8 @@ def build(settings: Settings) -> Any:
             return gr.update(), gr.update(), gr.update(), gr.update()
         progress(0.1, desc="Reading and indexing…")
         try:
-            r = engine.ingest(Path(path), Path(path).stem)
+            is_url = str(path).startswith(("http://", "https://"))
+            r = engine.ingest(path, None) if is_url else engine.ingest(Path(path), Path(path).stem)
         except RagError as e:
             return gr.update(), gr.update(value=f"⚠ {html.escape(str(e))}"), gr.update(), None
         progress(1.0, desc="Done")
@@ -174,7 +175,14 @@ def build(settings: Settings) -> Any:
                 label="Answerer (extractive needs no LLM)",
                 scale=1,
             )
-            upload_box = gr.File(label="Add an article (.txt, .md)", file_types=[".txt", ".md"], scale=2)
+            with gr.Column(scale=2):
+                upload_box = gr.File(
+                    label="Add an article (.txt, .md, .html, .pdf)",
+                    file_types=[".txt", ".md", ".html", ".htm", ".pdf"],
+                )
+                with gr.Row():
+                    url_box = gr.Textbox(placeholder="…or paste an article URL", show_label=False, scale=4)
+                    url_btn = gr.Button("Add URL", scale=1)
         status = gr.Markdown("")
         chat = gr.Chatbot(
             label="Chat", height=480, sanitize_html=True, render_markdown=False, buttons=["copy", "copy_all"]
@@ -193,6 +201,7 @@ def build(settings: Settings) -> Any:
         send.click(respond, [box, chat, article, llm], [box, chat], api_visibility="private")
         clear.click(lambda: ([], ""), None, [chat, box], api_visibility="private")
         article.change(lambda n: ([], _examples(n)), article, [chat, examples], api_visibility="private")
+        url_btn.click(upload, url_box, [article, status, examples, url_box], api_visibility="private")
         upload_box.upload(
             upload, upload_box, [article, status, examples, upload_box], api_visibility="private"
         )

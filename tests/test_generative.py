@@ -27,10 +27,10 @@ The library opens at 9 am on weekdays and closes at 6 pm.
 """
 
 
-def _engine(
-    tmp_path, replies: list[str], text: str = STORY, name: str = "harbour"
-) -> tuple[Engine, ScriptedChatModel]:  # type: ignore[no-untyped-def]
-    e = Engine(Settings(index_dir=tmp_path / "i", embedder="hash", llm="scripted"))
+def _engine(  # type: ignore[no-untyped-def]
+    tmp_path, replies: list[str], text: str = STORY, name: str = "harbour", **settings
+) -> tuple[Engine, ScriptedChatModel]:
+    e = Engine(Settings(index_dir=tmp_path / "i", embedder="hash", llm="scripted", **settings))
     e.ingest(article_from_text(text, name))
     model = ScriptedChatModel(replies=replies)
     e._models["scripted"] = model
@@ -82,10 +82,18 @@ def test_nothing_supported_falls_back_to_extractive(tmp_path) -> None:  # type: 
     assert ans.notes
 
 
-def test_model_refusal_maps_to_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    e, _ = _engine(tmp_path, ["NOT IN ARTICLE"])
+@pytest.mark.parametrize("reply", ["NOT IN ARTICLE", "The article does not say how many.", ""])
+def test_model_refusal_maps_to_refused(tmp_path, reply: str) -> None:  # type: ignore[no-untyped-def]
+    e, _ = _engine(tmp_path, [reply], confident_support=2.0)
     ans = e.answer("How many vehicles can the bridge carry?")
     assert ans.refused and ans.text == CANNOT_ANSWER and not ans.citations
+
+
+def test_model_refusal_overruled_by_strong_evidence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    e, _ = _engine(tmp_path, ["NOT IN ARTICLE"], confident_support=0.0)
+    ans = e.answer("How many vehicles can the bridge carry?")
+    assert not ans.refused and "40,000" in ans.text and ans.backend == "extractive"
+    assert "found no answer" in ans.notes[0]
 
 
 def test_gate_applies_before_any_llm_call(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -125,6 +133,4 @@ def test_unknown_backend_is_one_sentence(tmp_path) -> None:  # type: ignore[no-u
 
 def test_check_handles_empty_reply(tmp_path) -> None:  # type: ignore[no-untyped-def]
     e, _ = _engine(tmp_path, [""])
-    ans = e.answer("How many vehicles can the bridge carry?")
-    assert ans.refused
     assert check("", [], e.retriever.corpus(["harbour"]), "q").refused

@@ -18,6 +18,9 @@ SHOWN = [
     ("wrongly_declined", "answerable declined (lower is better)"),
     ("latency_p50_ms", "latency p50 ms"),
     ("latency_p95_ms", "latency p95 ms"),
+    ("first_token_p50_ms", "first token p50 ms"),
+    ("first_token_p95_ms", "first token p95 ms"),
+    ("peak_rss_mb", "peak memory MB"),
 ]
 
 

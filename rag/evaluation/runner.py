@@ -63,10 +63,14 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     lat = [r["latency_ms"] for r in rows]
     out["latency_p50_ms"] = M.percentile(lat, 50)
     out["latency_p95_ms"] = M.percentile(lat, 95)
-    for stage in ("retrieve", "answer"):
-        vals = [r["timings_ms"].get(stage, 0.0) for r in rows]
-        out[f"{stage}_p50_ms"] = M.percentile(vals, 50)
-        out[f"{stage}_p95_ms"] = M.percentile(vals, 95)
+    for stage in ("retrieve", "answer", "first_token"):
+        vals = [r["timings_ms"][stage] for r in rows if stage in r["timings_ms"]]
+        if vals:
+            out[f"{stage}_p50_ms"] = M.percentile(vals, 50)
+            out[f"{stage}_p95_ms"] = M.percentile(vals, 95)
+    import resource
+
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
