@@ -89,14 +89,14 @@ def page(server: str) -> Iterator[object]:
         pg.on("request", lambda r: requests.append(r.url))
         pg.requests = requests  # type: ignore[attr-defined]
         pg.goto(server, wait_until="domcontentloaded")
-        pg.get_by_test_id("textbox").first.wait_for(timeout=60_000)
+        pg.get_by_placeholder("Ask a question about the article").wait_for(timeout=60_000)
         yield pg
         browser.close()
 
 
 def _ask(page, question: str, expect: str | None = None, timeout: int = 60_000):  # type: ignore[no-untyped-def]
     before = page.get_by_test_id("bot").count()
-    page.get_by_test_id("textbox").first.fill(question)
+    page.get_by_placeholder("Ask a question about the article").fill(question)
     page.get_by_role("button", name="Ask", exact=True).click()
     page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=\"bot\"]').length > n", arg=before, timeout=timeout
