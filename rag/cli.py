@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int | None:
     from rag.pipeline import get_engine
+    from rag.store import chunker_signature
 
     if args.cmd == "serve":
         from rag.webui import serve
@@ -116,8 +117,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int | None:
         rows = engine.articles()
         if not rows:
             print("The library is empty: add an article with `rag ingest FILE`.")
+        current = chunker_signature(settings)
         for a in rows:
-            print(f"{a.name}\t{a.chunks} chunks\t{a.chars} chars\t{a.indexed_at}\t{a.title}")
+            stale = "" if a.chunker == current else f"\t(chunked as {a.chunker}; run `rag reindex`)"
+            print(f"{a.name}\t{a.chunks} chunks\t{a.chars} chars\t{a.indexed_at}\t{a.title}{stale}")
         return 0
     if args.cmd == "show":
         article, _ = engine.store.get(args.name)
@@ -154,24 +157,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int | None:
 
 
 def _reindex(settings: Settings) -> int:
-    """Read every article's stored text, drop the index, and build it again with these settings."""
-    import shutil
-
+    """Rebuild every article's chunks and vectors from its stored text with these settings."""
     from rag.pipeline import Engine
-    from rag.store import saved_articles
-    from rag.types import Article
+    from rag.store import rebuild
 
-    if settings.chroma_url:
-        raise InputError("reindex works on a local index; for a Chroma server, re-ingest the articles.")
-    old = saved_articles(Path(settings.index_dir))
-    backup = Path(str(settings.index_dir) + ".old")
-    shutil.rmtree(backup, ignore_errors=True)
-    Path(settings.index_dir).rename(backup)
     engine = Engine(settings)
-    for art in old:
-        r = engine.ingest(Article(**art))
+    articles = rebuild(settings, engine.embedder)
+    for art in articles:
+        r = engine.ingest(art)
         print(f"{r.name}: {r.chunks} chunks re-indexed")
-    shutil.rmtree(backup, ignore_errors=True)
+    if not articles:
+        print("The library is empty: nothing to re-index.")
     return 0
 
 

@@ -43,6 +43,7 @@ class ArticleInfo:
     sha: str
     chars: int
     source: str
+    chunker: str = ""
 
 
 def chunker_signature(settings: Settings) -> str:
@@ -175,6 +176,7 @@ class Store:
                 sha=str(m.get("sha", "")),
                 chars=int(m.get("chars", 0)),
                 source=str(m.get("source", "")),
+                chunker=str(m.get("chunker", "")),
             )
             for i, m in zip(got["ids"], got["metadatas"], strict=True)
         ]
@@ -331,23 +333,23 @@ def ephemeral_vectorstore(embedder: Embedder, name: str) -> Any:
     )
 
 
-def saved_articles(index_dir: Path) -> list[dict[str, Any]]:
-    """The articles stored in a local index, read without checking its manifest (for reindex)."""
-    import chromadb
-    from chromadb.api.client import SharedSystemClient
-    from chromadb.config import Settings as ChromaSettings
+def rebuild(settings: Settings, embedder: Embedder) -> list[Article]:
+    """Drop every vector and return the stored articles, so they can be indexed again.
 
-    if not (index_dir / "chroma.sqlite3").exists():
-        raise InputError(f"There is no index at {index_dir} to rebuild.")
-    key = str(index_dir.resolve())
-    client = _clients.pop(key, None) or chromadb.PersistentClient(
-        path=key, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    )
+    The article texts live in their own collection, untouched by the embedder: a new embedder
+    or chunking needs no source files. Works the same on disk and on a Chroma server.
+    """
+    client = _client(settings)
     got: Any = client.get_or_create_collection(ARTICLES).get(include=["metadatas", "documents"])
-    # Forget this client: the caller moves the folder away and opens a fresh one at the path.
-    SharedSystemClient.clear_system_cache()
     keys = ("title", "date", "byline", "source")
-    return [
-        {"name": i, "text": d, **{k: str((m or {}).get(k, "")) for k in keys}}
+    articles = [
+        Article(name=i, text=d, **{k: str((m or {}).get(k, "")) for k in keys})
         for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
     ]
+    existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
+    if UNITS in existing:
+        client.delete_collection(UNITS)
+    # Forget the chunker of every article so the next ingest re-chunks and re-embeds it.
+    for a in articles:
+        client.get_collection(ARTICLES).update(ids=[a.name], metadatas=[{"chunker": "", "sha": ""}])
+    return articles

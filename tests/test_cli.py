@@ -87,3 +87,26 @@ def test_benchmark_runs_on_shared_data(tmp_path: Path, capsys: pytest.CaptureFix
     summary = json.loads((out / "summary.json").read_text())
     assert summary["metrics"]["n"] == 4 and summary["split"] == "dev"
     assert "squad2/dev" in capsys.readouterr().out
+
+
+def test_changed_embedder_refused_then_reindex_rebuilds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", str(SEED)]) == 0
+    capsys.readouterr()
+    assert main(["--embedder", "hash-128", "list"]) == 2
+    assert "rag reindex" in capsys.readouterr().err
+    assert main(["--embedder", "hash-128", "reindex"]) == 0
+    assert "re-indexed" in capsys.readouterr().out
+    assert main(["--embedder", "hash-128", "ask", "What did Zhou Yu say about start-ups in the U.S.?"]) == 0
+    assert "[1]" in capsys.readouterr().out
+
+
+def test_list_flags_articles_chunked_differently(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", str(SEED)]) == 0
+    monkeypatch.setenv("RAG_CHUNK_MAX_CHARS", "400")
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    assert "run `rag reindex`" in capsys.readouterr().out
