@@ -49,6 +49,7 @@ class Engine:
         self.retriever = Retriever(settings, self.store, self.embedder)
         self._lock = threading.Lock()
         self._models: dict[str, BaseChatModel | None] = {}
+        self._n_articles = 0
 
     # -- library ---------------------------------------------------------------------------
     def ingest(self, source: str | Path | Article, name: str | None = None) -> IngestResult:
@@ -66,23 +67,28 @@ class Engine:
 
     def choose(self, article: str | list[str] | None) -> list[str]:
         """Resolve --article: a name, several names, 'all', or None when the library holds one."""
-        names = [a.name for a in self.articles()]
+        return [a.name for a in self._choose(article)]
+
+    def _choose(self, article: str | list[str] | None) -> list[ArticleInfo]:
+        infos = {a.name: a for a in self.articles()}
+        self._n_articles = len(infos)
+        names = list(infos)
         if not names:
             raise InputError("The library is empty: add an article first with `rag ingest FILE`.")
         if article is None or article == "":
             if len(names) == 1:
-                return names
+                return list(infos.values())
             raise InputError(
                 f"The library holds {len(names)} articles; choose one with --article NAME "
                 f"(or --article all): {', '.join(names)}."
             )
         wanted = article if isinstance(article, list) else [a.strip() for a in article.split(",")]
         if wanted == [ALL]:
-            return names
+            return list(infos.values())
         for w in wanted:
-            if w not in names:
+            if w not in infos:
                 raise InputError(f"No article named {w!r} in the library (articles: {', '.join(names)}).")
-        return wanted
+        return [infos[w] for w in wanted]
 
     # -- answering -------------------------------------------------------------------------
     def answer(
@@ -116,7 +122,8 @@ class Engine:
         standalone = resolve(q, history)
         if model is not None and history and self.settings.condense == "llm":
             standalone = self._condense(model, q, history, standalone)
-        corpus = self.retriever.corpus(self.choose(article))
+        chosen = self._choose(article)
+        corpus = self.retriever.corpus(chosen, everything=len(chosen) > 1 and len(chosen) == self._n_articles)
         qvec = self.embedder.embed([standalone])[0]
         depth = self.settings.rerank_depth if self.settings.rerank else self.settings.top_k
         candidates = self.retriever.retrieve(standalone, corpus, qvec, depth)

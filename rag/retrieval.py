@@ -16,7 +16,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.embedding import Embedder
-from rag.store import Store
+from rag.store import ArticleInfo, Store
 from rag.text import content_terms
 from rag.types import Article, Chunk, Passage
 
@@ -31,13 +31,19 @@ class BM25:
         self.k1, self.b = k1, b
         self.lengths = np.array([len(d) for d in docs], dtype=np.float32)
         self.avg = float(self.lengths.mean()) if self.n else 0.0
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lists: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for i, d in enumerate(docs):
             for term, tf in Counter(d).items():
-                self.postings[term].append((i, tf))
-        self.idf = {
-            t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
+                lists[term].append((i, tf))
+        # Postings as arrays, so scoring a term is one vectorised step even over 100k chunks.
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            t: (np.array([i for i, _ in p], dtype=np.int64), np.array([f for _, f in p], dtype=np.float32))
+            for t, p in lists.items()
         }
+        self.idf = {
+            t: math.log(1 + (self.n - len(p[0]) + 0.5) / (len(p[0]) + 0.5)) for t, p in self.postings.items()
+        }
+        self._norm = self.k1 * (1 - self.b + self.b * self.lengths / (self.avg or 1))
 
     def scores(self, query: list[str]) -> np.ndarray:
         """BM25 score of every document for the query terms."""
@@ -46,9 +52,8 @@ class BM25:
             idf = self.idf.get(term)
             if idf is None:
                 continue
-            for i, tf in self.postings[term]:
-                norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[i] / (self.avg or 1))
-                out[i] += idf * tf * (self.k1 + 1) / norm
+            idx, tf = self.postings[term]
+            out[idx] += idf * tf * (self.k1 + 1) / (tf + self._norm[idx])
         return out
 
     def term_idf(self, term: str) -> float:
@@ -64,6 +69,8 @@ class Corpus:
     chunks: list[Chunk]
     bm25: BM25
     shas: list[str]
+    #: True when these are all the articles in the library (no need to filter by version).
+    everything: bool = False
 
     def vocabulary_has(self, term: str) -> bool:
         """Whether a (stemmed) term occurs anywhere in these articles."""
@@ -80,17 +87,18 @@ class Retriever:
         self._corpora: dict[tuple[str, ...], Corpus] = {}
         self._lock = threading.Lock()
 
-    def corpus(self, names: list[str]) -> Corpus:
+    def corpus(self, articles: list[ArticleInfo], everything: bool = False) -> Corpus:
         """Chunks and BM25 for these articles, cached until one of them changes."""
-        loaded = [self.store.get(n) for n in names]
-        key = tuple(a.sha256 for a, _ in loaded)
+        key = (*(f"{a.name}@{a.sha}" for a in articles), str(everything))
         with self._lock:
             if key not in self._corpora:
+                loaded = [self.store.get(a.name, a.sha) for a in articles]
                 chunks = [c for _, cs in loaded for c in cs]
                 bm25 = BM25([content_terms(c.index_text) for c in chunks])
                 if len(self._corpora) > 32:
                     self._corpora.clear()
-                self._corpora[key] = Corpus([a for a, _ in loaded], chunks, bm25, list(key))
+                shas = list(dict.fromkeys(a.sha256 for a, _ in loaded))
+                self._corpora[key] = Corpus([a for a, _ in loaded], chunks, bm25, shas, everything)
             return self._corpora[key]
 
     def retrieve(
@@ -104,7 +112,7 @@ class Retriever:
         dense_best: dict[int, float] = {}
         sent_sims: dict[int, dict[int, float]] = defaultdict(dict)
         if mode in ("hybrid", "dense") and qvec is not None:
-            for meta, sim in self.store.dense(qvec, corpus.shas, n_cand):
+            for meta, sim in self.store.dense(qvec, corpus.shas, n_cand, corpus.everything):
                 i = by_id.get(str(meta["chunk_id"]))
                 if i is None:
                     continue

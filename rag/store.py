@@ -1,7 +1,8 @@
 """The index: Chroma (embedded on disk, or a Chroma server) through langchain-chroma.
 
 Two collections: `rag_articles` holds each article's exact text and its chunk layout (one
-record per article, so swapping in a new version is a single write), and `rag_units` holds the
+record per article, its document a JSON object, so swapping in a new version is a single write;
+its metadata stays small so listing a large library is cheap), and `rag_units` holds the
 vectors (one per sentence or chunk) tagged with the article version (`sha`). Readers only see
 units whose `sha` is the article's current version, so a half-written ingest is invisible.
 This is the only module that imports chromadb and langchain_chroma.
@@ -26,7 +27,7 @@ from rag.types import Article, Chunk, Sentence, content_hash
 
 UNITS = "rag_units"
 ARTICLES = "rag_articles"
-SCHEMA = 1
+SCHEMA = 2
 _BATCH = 256
 _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
@@ -160,7 +161,7 @@ class Store:
         if not got["ids"]:
             return None
         meta = dict(got["metadatas"][0] or {})
-        meta["text"] = got["documents"][0]
+        meta.update(json.loads(got["documents"][0]))  # text and layout
         return meta
 
     def list_articles(self) -> list[ArticleInfo]:
@@ -182,8 +183,14 @@ class Store:
         ]
         return sorted(rows, key=lambda r: r.name)
 
-    def get(self, name: str) -> tuple[Article, list[Chunk]]:
-        """An article and its chunks; raises InputError naming the known articles."""
+    def get(self, name: str, sha: str | None = None) -> tuple[Article, list[Chunk]]:
+        """An article and its chunks; raises InputError naming the known articles.
+
+        With `sha` (from list_articles) a cached copy of that version is returned without a read.
+        """
+        cached = self._layout_cache.get(name)
+        if sha and cached and cached[0].sha256 == sha:
+            return cached
         rec = self._record(name)
         if rec is None:
             known = ", ".join(a.name for a in self.list_articles()) or "none yet; run `rag ingest FILE`"
@@ -200,7 +207,7 @@ class Store:
             byline=str(rec.get("byline", "")),
             source=str(rec.get("source", "")),
         )
-        chunks = _chunks_from_layout(article, json.loads(rec["layout"]))
+        chunks = _chunks_from_layout(article, rec["layout"])
         self._layout_cache[name] = (article, chunks)
         return article, chunks
 
@@ -232,12 +239,10 @@ class Store:
             "n_chunks": len(chunks),
             "chars": len(article.text),
             "indexed_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "layout": json.dumps(layout, separators=(",", ":")),
         }
+        doc = json.dumps({"text": article.text, "layout": layout}, ensure_ascii=False, separators=(",", ":"))
         # The flip: one record write makes the new version visible.
-        self._articles.upsert(
-            ids=[article.name], documents=[article.text], metadatas=[meta], embeddings=[[1.0]]
-        )
+        self._articles.upsert(ids=[article.name], documents=[doc], metadatas=[meta], embeddings=[[1.0]])
         self._delete_units({"$and": [{"article": article.name}, {"sha": {"$ne": article.sha256}}]})
         return True
 
@@ -257,13 +262,24 @@ class Store:
             coll.delete(ids=got["ids"])
 
     # -- search --------------------------------------------------------------------------
-    def dense(self, vector: np.ndarray, shas: list[str], k: int) -> list[tuple[dict[str, Any], float]]:
-        """Top-k units of the given article versions by cosine similarity."""
+    def dense(
+        self, vector: np.ndarray, shas: list[str], k: int, everything: bool = False
+    ) -> list[tuple[dict[str, Any], float]]:
+        """Top-k units of the given article versions by cosine similarity.
+
+        `everything`: the shas are the whole library, so skip Chroma's metadata filter (a large
+        `$in` filter costs more than the search) and drop stale versions here instead.
+        """
         self._open()
-        where: dict[str, Any] = {"sha": shas[0]} if len(shas) == 1 else {"sha": {"$in": shas}}
-        hits = self._units.similarity_search_by_vector_with_relevance_scores(
-            vector.tolist(), k=k, filter=where
-        )
+        if everything:
+            hits = self._units.similarity_search_by_vector_with_relevance_scores(vector.tolist(), k=2 * k)
+            wanted = set(shas)
+            hits = [(d, dist) for d, dist in hits if d.metadata.get("sha") in wanted][:k]
+        else:
+            where: dict[str, Any] = {"sha": shas[0]} if len(shas) == 1 else {"sha": {"$in": shas}}
+            hits = self._units.similarity_search_by_vector_with_relevance_scores(
+                vector.tolist(), k=k, filter=where
+            )
         return [(dict(doc.metadata), 1.0 - float(dist)) for doc, dist in hits]
 
     def unit_vectors(
@@ -343,7 +359,7 @@ def rebuild(settings: Settings, embedder: Embedder) -> list[Article]:
     got: Any = client.get_or_create_collection(ARTICLES).get(include=["metadatas", "documents"])
     keys = ("title", "date", "byline", "source")
     articles = [
-        Article(name=i, text=d, **{k: str((m or {}).get(k, "")) for k in keys})
+        Article(name=i, text=json.loads(d)["text"], **{k: str((m or {}).get(k, "")) for k in keys})
         for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
     ]
     existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}

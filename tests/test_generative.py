@@ -133,4 +133,4 @@ def test_unknown_backend_is_one_sentence(tmp_path) -> None:  # type: ignore[no-u
 
 def test_check_handles_empty_reply(tmp_path) -> None:  # type: ignore[no-untyped-def]
     e, _ = _engine(tmp_path, [""])
-    assert check("", [], e.retriever.corpus(["harbour"]), "q").refused
+    assert check("", [], e.retriever.corpus(e._choose("harbour")), "q").refused

@@ -1,0 +1,157 @@
+"""Scale benchmark: `python -m rag.evaluation.bench_scale [--out FILE] [--chroma-url URL]`.
+
+1. Ingests every document of ../shared/benchmarks (133) and compares ingest throughput with the
+   embedder's raw encode throughput on a sample of the same sentence texts (units/s ratio).
+2. Grows a synthetic library to 1k, 10k and 100k chunks by adding renamed copies of those
+   documents (their sentence vectors come from a cache keyed by text, so growing costs Chroma
+   writes, not model time) and measures answer() latency p50/p95 for one-article and
+   all-articles questions at each size, the index size on disk and the peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.config import Settings
+from rag.embedding import Embedder, get_embedder
+from rag.evaluation.benchmark import BENCH_DIR, _slug
+from rag.evaluation.metrics import percentile
+from rag.loading import article_from_text
+from rag.pipeline import Engine
+
+
+class CachingEmbedder:
+    """Wraps an embedder with a cache keyed by text (copies of a document cost nothing)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.cache: dict[bytes, np.ndarray] = {}
+        self.misses = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
+        todo = [i for i, k in enumerate(keys) if k not in self.cache]
+        if todo:
+            vecs = self.inner.embed([texts[i] for i in todo])
+            self.misses += len(todo)
+            for i, v in zip(todo, vecs, strict=True):
+                self.cache[keys[i]] = v
+        return np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+
+
+def _docs() -> list[dict[str, Any]]:
+    out = []
+    for src in ("squad2_dev", "covid_qa"):
+        for p in sorted((BENCH_DIR / src).glob("*.json")):
+            if p.name in ("index.json",):
+                continue
+            d = json.loads(p.read_text(encoding="utf-8"))
+            if "text" in d:
+                out.append(d)
+    return out
+
+
+def _dir_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def _latency(engine: Engine, questions: list[tuple[str, str]], article: str | None) -> dict[str, float]:
+    lat = []
+    for q, name in questions:
+        t = time.perf_counter()
+        engine.answer(q, article or name)
+        lat.append((time.perf_counter() - t) * 1000)
+    return {"p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1), "n": len(lat)}
+
+
+def main() -> int:
+    """Run and print the figures as JSON."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out")
+    ap.add_argument("--chroma-url", default="")
+    ap.add_argument("--embedder", default="minilm")
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--questions", type=int, default=40)
+    args = ap.parse_args()
+    docs = _docs()
+    emb = CachingEmbedder(get_embedder(args.embedder))
+    out: dict[str, Any] = {"documents": len(docs), "chroma": args.chroma_url or "embedded (disk)"}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env(index_dir=Path(tmp) / "idx", chroma_url=args.chroma_url)
+        engine = Engine(settings, embedder=emb)
+        emb.embed(["warm up"])
+        # 1. Real ingest of every benchmark document, against raw encode of a sample of its units.
+        t0 = time.perf_counter()
+        chunks = 0
+        for d in docs:
+            chunks += engine.ingest(article_from_text(d["text"], _slug(str(d["id"])))).chunks
+        ingest_s = time.perf_counter() - t0
+        units = emb.misses
+        sample = list(emb.cache)[:2000]
+        texts = []
+        for d in docs[:20]:
+            texts += [d["text"][a:b] for a, b in _sentence_spans(d["text"])]
+        texts = texts[: len(sample)]
+        t1 = time.perf_counter()
+        emb.inner.embed(texts)
+        raw_s = time.perf_counter() - t1
+        out["ingest_all_benchmarks"] = {
+            "chunks": chunks,
+            "units_embedded": units,
+            "seconds": round(ingest_s, 1),
+            "units_per_s": round(units / ingest_s, 1),
+            "raw_encode_units_per_s": round(len(texts) / raw_s, 1),
+            "ratio": round((units / ingest_s) / (len(texts) / raw_s), 3),
+        }
+        print(json.dumps(out["ingest_all_benchmarks"]), file=sys.stderr)
+        questions = [
+            (q["question"], _slug(str(d["id"])))
+            for d in docs[:: max(1, len(docs) // args.questions)]
+            for q in d["qa"][:1]
+        ]
+        out["sizes"] = {}
+        copy = 0
+        for size in [int(s) for s in args.sizes.split(",")]:
+            while chunks < size:
+                d = docs[copy % len(docs)]
+                copy += 1
+                chunks += engine.ingest(
+                    article_from_text(d["text"], f"copy{copy}-{_slug(str(d['id']))}"[:110])
+                ).chunks
+            engine.answer("warm up question?", "all")  # builds the all-articles lexical index once
+            row = {
+                "chunks": chunks,
+                "articles": len(engine.articles()),
+                "one_article": _latency(engine, questions, None),
+                "all_articles": _latency(engine, questions[:10], "all"),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
+            }
+            if not args.chroma_url:
+                row["index_mb"] = round(_dir_mb(Path(tmp) / "idx"), 1)
+            out["sizes"][str(size)] = row
+            print(json.dumps(row), file=sys.stderr)
+    text = json.dumps(out, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    from rag.text import sentences
+
+    return list(sentences(text))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
