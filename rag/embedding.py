@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -47,6 +48,74 @@ class HashEmbedder:
         return out / np.where(norms == 0, 1, norms)
 
 
+class _QueryBert:
+    """MiniLM's forward pass in plain torch, for questions only.
+
+    Importing sentence-transformers (and transformers' BERT) costs ~5 s, most of a cold
+    `rag ask`; this reads the same safetensors weights and tokenizer.json and gives the same
+    vectors (parity is tested against sentence-transformers). Batches still go through
+    sentence-transformers, the reference implementation.
+    """
+
+    def __init__(self, path: str) -> None:
+        import json
+
+        import torch
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        self.torch = torch
+        cfg = json.loads(Path(path, "config.json").read_text())
+        max_len = json.loads(Path(path, "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
+        self.tok = Tokenizer.from_file(str(Path(path, "tokenizer.json")))
+        self.tok.enable_truncation(max_length=max_len)
+        self.tok.no_padding()
+        self.w = load_file(str(Path(path, "model.safetensors")))
+        self.layers = int(cfg["num_hidden_layers"])
+        self.heads = int(cfg["num_attention_heads"])
+        self.eps = float(cfg["layer_norm_eps"])
+
+    def _ln(self, x: Any, name: str) -> Any:
+        return self.torch.nn.functional.layer_norm(
+            x, x.shape[-1:], self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps
+        )
+
+    def _lin(self, x: Any, name: str) -> Any:
+        return self.torch.nn.functional.linear(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"])
+
+    def encode(self, text: str) -> np.ndarray:
+        torch, w = self.torch, self.w
+        ids = torch.tensor([self.tok.encode(text).ids])
+        n = ids.shape[1]
+        with torch.inference_mode():
+            x = (
+                w["embeddings.word_embeddings.weight"][ids]
+                + w["embeddings.position_embeddings.weight"][:n]
+                + w["embeddings.token_type_embeddings.weight"][0]
+            )
+            x = self._ln(x, "embeddings.LayerNorm")
+            hd = x.shape[-1] // self.heads
+            for i in range(self.layers):
+                p = f"encoder.layer.{i}"
+
+                def split(t: Any) -> Any:
+                    return t.view(1, n, self.heads, hd).transpose(1, 2)
+
+                q = split(self._lin(x, f"{p}.attention.self.query"))
+                k = split(self._lin(x, f"{p}.attention.self.key"))
+                v = split(self._lin(x, f"{p}.attention.self.value"))
+                att = torch.softmax(q @ k.transpose(-1, -2) / hd**0.5, dim=-1) @ v
+                att = att.transpose(1, 2).reshape(1, n, -1)
+                x = self._ln(
+                    x + self._lin(att, f"{p}.attention.output.dense"), f"{p}.attention.output.LayerNorm"
+                )
+                h = torch.nn.functional.gelu(self._lin(x, f"{p}.intermediate.dense"))
+                x = self._ln(x + self._lin(h, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+            v = x.mean(dim=1)[0]
+            v = v / v.norm().clamp_min(1e-12)
+        return np.asarray(v.numpy(), dtype=np.float32)
+
+
 class SentenceTransformerEmbedder:
     """A bundled sentence-transformers model, loaded on first use, once per process."""
 
@@ -55,6 +124,7 @@ class SentenceTransformerEmbedder:
         self.name = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}.get(key, key)
         self.dim = {"minilm": 384, "mpnet": 768}.get(key, 0)
         self._lock = threading.Lock()
+        self._query: _QueryBert | None = None
 
     @property
     def model(self) -> Any:
@@ -63,9 +133,14 @@ class SentenceTransformerEmbedder:
             return _load(self.key)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Batch-encode texts to unit vectors."""
+        """Batch-encode texts to unit vectors (a single short text takes the fast query path)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1 and self.key == "minilm":
+            with self._lock:
+                if self._query is None:
+                    self._query = _QueryBert(model_path(self.key))
+            return self._query.encode(texts[0])[None, :]
         vecs = self.model.encode(
             texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )

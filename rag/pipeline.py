@@ -8,23 +8,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.language_models.chat_models import BaseChatModel
 
 from rag.answering import extractive_answer
 from rag.chunking import chunk_article
 from rag.config import Settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import InputError, RagError
-from rag.generative import check, condense, generate
 from rag.history import resolve
-from rag.llm import get_chat_model
 from rag.loading import load_article
 from rag.rerank import mask_names, rescore
 from rag.retrieval import Corpus, Retriever
 from rag.store import ArticleInfo, Store, chunker_signature
 from rag.types import CANNOT_ANSWER, Answer, Article, Passage
+
+if TYPE_CHECKING:  # LangChain's chat-model stack costs ~0.7 s to import: only LLM runs pay it
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 ALL = "all"
 
@@ -141,6 +142,8 @@ class Engine:
         used = "extractive"
         # The retrieval gate applies before any LLM call: no support, no generation.
         if model is not None and not draft.refused:
+            from rag.generative import check, generate
+
             raw: list[str] = []
             try:
                 shown = passages[: self.settings.llm_passages]
@@ -187,11 +190,17 @@ class Engine:
 
     def chat_model(self, backend: str) -> BaseChatModel | None:
         """The chat model for a backend, built once per engine."""
+        if backend == "extractive":
+            return None
         if backend not in self._models:
+            from rag.llm import get_chat_model
+
             self._models[backend] = get_chat_model(self.settings, backend)
         return self._models[backend]
 
     def _condense(self, model: BaseChatModel, q: str, history: list[str], fallback: str) -> str:
+        from rag.generative import condense
+
         try:
             out = condense(model, q, history)
         except Exception:  # noqa: BLE001 - the rule-based question is a fine answer to any failure

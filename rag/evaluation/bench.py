@@ -39,7 +39,7 @@ def main() -> int:
         settings = Settings.from_env(index_dir=Path(tmp) / "idx")
         engine = Engine(settings)
         article = load_article(SEED)
-        engine.embedder.embed(["warm up the model"])
+        engine.embedder.embed(["warm up the", "batch model"])  # two texts: the batch path ingest uses
         # Raw encode throughput on exactly the texts the index embeds.
         from rag.chunking import chunk_article
 
