@@ -94,13 +94,12 @@ def build_messages(
                     f"[{n}] " + fold(text_of[sp.passage.chunk.article][sp.sentence.start : sp.sentence.end])
                 )
         if lines:
-            key = "\n\nKey evidence:\n" + "\n".join(lines)
-    user = (
-        "Passages:\n"
-        + "\n".join(blocks)
-        + key
-        + f"\n\nQuestion: {question}\nAnswer in one or two sentences, each ending with its passage number like [1]:"
-    )
+            key = (
+                "\n\nDraft answer, quoted from the passages:\n"
+                + "\n".join(lines)
+                + "\nRewrite the draft as a short, direct answer to the question. Keep its [n] numbers."
+            )
+    user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}" + key + "\nAnswer:"
     return [SystemMessage(content=SYSTEM), HumanMessage(content=user)]
 
 

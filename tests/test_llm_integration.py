@@ -54,6 +54,13 @@ def test_local_model_answers_with_checked_citation(index: Path) -> None:
     assert ans.timings_ms["first_token"] < ans.timings_ms["total"]
 
 
+def test_local_model_answers_the_headline_question(index: Path) -> None:
+    ans = Engine(Settings(index_dir=index, llm="local")).answer("What did Zhou Hongyi predict?")
+    assert ans.backend == "local", ans.notes
+    assert "1-2 years" in ans.text and "[1]" in ans.text
+    assert "1-2 years" in ans.citations[0].quote
+
+
 def test_local_model_never_asked_when_article_is_silent(index: Path) -> None:
     e = Engine(Settings(index_dir=index, llm="local"))
     ans = e.answer("What is the capital of France?")
