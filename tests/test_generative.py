@@ -134,3 +134,17 @@ def test_unknown_backend_is_one_sentence(tmp_path) -> None:  # type: ignore[no-u
 def test_check_handles_empty_reply(tmp_path) -> None:  # type: ignore[no-untyped-def]
     e, _ = _engine(tmp_path, [""])
     assert check("", [], e.retriever.corpus(e._choose("harbour")), "q").refused
+
+
+def test_checker_on_the_gold_set() -> None:
+    """Reference answers pass against their evidence; answers to other questions do not."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.evaluation.checker_eval"], capture_output=True, text=True, check=True
+    )
+    d = json.loads(out.stdout)
+    assert d["true_claims_accepted"] >= 0.9
+    assert d["mismatched_claims_accepted"] <= 0.05
