@@ -75,7 +75,7 @@ def extractive_answer(question: str, ranked: list[Support], corpus: Corpus, thre
         chosen.append(s)
     # Read in article order: a quote and its continuation stay in sequence.
     chosen.sort(key=lambda s: (s.passage.chunk.article, s.sentence.start))
-    text_of = {a.name: a.text for a in corpus.articles}
+    text_of = corpus.texts
     citations, numbers = build_citations(text_of, chosen)
     parts = []
     for s, n in zip(chosen, numbers, strict=True):
@@ -85,8 +85,7 @@ def extractive_answer(question: str, ranked: list[Support], corpus: Corpus, thre
 
 
 def _sentence_text(s: Support, corpus: Corpus) -> str:
-    text = next(a.text for a in corpus.articles if a.name == s.passage.chunk.article)
-    return text[s.sentence.start : s.sentence.end]
+    return corpus.texts[s.passage.chunk.article][s.sentence.start : s.sentence.end]
 
 
 def _attribute(sentence: str, context: str) -> str:

@@ -160,7 +160,7 @@ def supported(claim: str, evidence: str) -> bool:
 
 def check(raw: str, passages: list[Passage], corpus: Corpus, question: str = "") -> Generated:
     """Parse and verify a reply against the passages it cites (and its relevance to the question)."""
-    text_of = {a.name: a.text for a in corpus.articles}
+    text_of = corpus.texts
     q_terms = set(content_terms(question))
     if not raw.strip() or _DECLINE.search(raw[:160]):
         return Generated(CANNOT_ANSWER, True, [], raw, 0)
@@ -227,7 +227,7 @@ def generate(
     supports: list[Support] | None = None,
 ) -> Iterator[str]:
     """Stream the model's reply token by token (raises BackendError on failure)."""
-    text_of = {a.name: a.text for a in corpus.articles}
+    text_of = corpus.texts
     try:
         for chunk in model.stream(build_messages(question, passages, text_of, supports)):
             piece = chunk.content if isinstance(chunk.content, str) else ""

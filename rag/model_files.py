@@ -5,7 +5,6 @@ Nothing here downloads: the parts are installed packages (see requirements-llm.t
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import zipfile
@@ -68,15 +67,6 @@ def gguf_path(name: str) -> Path:
         raise RagError(f"Unknown bundled model {name!r}; choose {', '.join(GGUF)} or set RAG_GGUF_PATH.")
     prefix, n, fname, size = GGUF[name]
     return _join(_parts(prefix, n), CACHE / fname, size)
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file (for the eval's record of model versions)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 24):
-            h.update(block)
-    return h.hexdigest()
 
 
 def mpnet_path() -> Path:

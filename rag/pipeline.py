@@ -210,11 +210,10 @@ class Engine:
     def _vectors(self, passages: list[Passage], corpus: Corpus) -> dict[tuple[int, int], np.ndarray]:
         """Vectors of every sentence of the passages: stored ones, or embedded now for chunk units."""
         if self.settings.embed_unit == "sentence":
-            sha_by_chunk = {p.chunk.id: _sha(corpus, p.chunk.article) for p in passages}
+            sha_by_chunk = {p.chunk.id: corpus.shas_by_name[p.chunk.article] for p in passages}
             return self.store.unit_vectors(list(sha_by_chunk), sha_by_chunk)
         spans = [(s.start, s.end, p.chunk.article) for p in passages for s in p.chunk.sentences]
-        text_of = {a.name: a.text for a in corpus.articles}
-        vecs = self.embedder.embed([text_of[a][s:e] for s, e, a in spans])
+        vecs = self.embedder.embed([corpus.texts[a][s:e] for s, e, a in spans])
         return {(s, e): v for (s, e, _), v in zip(spans, vecs, strict=True)}
 
     def check_question(self, question: str) -> str:
@@ -228,10 +227,6 @@ class Engine:
                 f"{self.settings.max_question_chars:,}."
             )
         return q
-
-
-def _sha(corpus: Corpus, name: str) -> str:
-    return next(a.sha256 for a in corpus.articles if a.name == name)
 
 
 @lru_cache(maxsize=8)

@@ -91,7 +91,7 @@ def rescore(
     idf = {t: corpus.bm25.term_idf(t) for t in q_terms}
     total = sum(idf.values()) or 1.0
     cues = type_cues(question)
-    text_of = {a.name: a.text for a in corpus.articles}
+    text_of = corpus.texts
     supports: list[Support] = []
     best_of: dict[str, float] = {}
     for p in candidates:
@@ -107,7 +107,7 @@ def rescore(
     supports.sort(key=lambda x: -x.score)
     ranked = sorted(candidates, key=lambda p: -best_of.get(p.chunk.id, -1.0))[:k]
     passages = [
-        Passage(p.chunk, best_of.get(p.chunk.id, 0.0), r + 1, p.dense, p.lexical, p.sentence_scores)
+        Passage(p.chunk, best_of.get(p.chunk.id, 0.0), r + 1, p.dense, p.lexical)
         for r, p in enumerate(ranked)
     ]
     keep = {p.chunk.id: p for p in passages}

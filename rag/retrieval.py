@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,6 +71,13 @@ class Corpus:
     shas: list[str]
     #: True when these are all the articles in the library (no need to filter by version).
     everything: bool = False
+    #: Article name -> stored text (offsets refer to it); filled from `articles`.
+    texts: dict[str, str] = field(default_factory=dict)
+    shas_by_name: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.texts = {a.name: a.text for a in self.articles}
+        self.shas_by_name = {a.name: a.sha256 for a in self.articles}
 
     def vocabulary_has(self, term: str) -> bool:
         """Whether a (stemmed) term occurs anywhere in these articles."""
@@ -110,14 +117,12 @@ class Retriever:
         n_cand = self.settings.candidates
         by_id = {c.id: i for i, c in enumerate(corpus.chunks)}
         dense_best: dict[int, float] = {}
-        sent_sims: dict[int, dict[int, float]] = defaultdict(dict)
         if mode in ("hybrid", "dense") and qvec is not None:
             for meta, sim in self.store.dense(qvec, corpus.shas, n_cand, corpus.everything):
                 i = by_id.get(str(meta["chunk_id"]))
                 if i is None:
                     continue
                 dense_best[i] = max(sim, dense_best.get(i, -1.0))
-                sent_sims[i][int(meta["start"])] = sim
         lex = corpus.bm25.scores(content_terms(query)) if mode in ("hybrid", "bm25") else None
         fused: dict[int, float] = defaultdict(float)
         dense_rank = sorted(dense_best, key=lambda i: -dense_best[i])
@@ -136,7 +141,6 @@ class Retriever:
                 rank=r + 1,
                 dense=dense_best.get(i, 0.0),
                 lexical=float(lex[i]) if lex is not None else 0.0,
-                sentence_scores=dict(sent_sims.get(i, {})),
             )
             for r, i in enumerate(top)
         ]

@@ -74,7 +74,6 @@ class Passage:
     rank: int
     dense: float = 0.0
     lexical: float = 0.0
-    sentence_scores: dict[int, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form used in eval predictions (`retrieved`)."""
