@@ -19,6 +19,9 @@ EXAMPLES = """examples:
 """
 
 
+_CTX_HELP = "what an LLM reads: the retrieved passages (default) or the whole article if short"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rag",
@@ -48,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--article", help="article name, several joined by commas, or 'all'")
     s.add_argument("--history", nargs="*", default=[], metavar="EARLIER_QUESTION")
     s.add_argument("--llm", help="answer backend (default: extractive, or RAG_LLM)")
+    s.add_argument("--llm-context", choices=["passages", "article"], help=_CTX_HELP)
     s.add_argument("--json", action="store_true", help="print the answer as JSON")
 
     s = sub.add_parser("eval", help="run a gold dataset and report metrics")
@@ -56,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--article", help="article in the library to evaluate")
     g.add_argument("--source", help="an article file: ingest it, then evaluate it")
     s.add_argument("--llm", help="answer backend (default: extractive)")
+    s.add_argument("--llm-context", choices=["passages", "article"], help=_CTX_HELP)
     s.add_argument("--out", help="write predictions.jsonl, summary.json and report.md here")
     s.add_argument("--compare", action="store_true", help="also run the baselines on the same data")
     s.add_argument(
@@ -86,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if getattr(args, "llm", None):
             settings = settings.with_(llm=args.llm)
+        if getattr(args, "llm_context", None):
+            settings = settings.with_(llm_context=args.llm_context)
         return int(_run(args, settings) or 0)
     except RagError as e:
         print(f"rag: {e}", file=sys.stderr)
@@ -108,8 +115,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int | None:
     if args.cmd == "ingest":
         if args.name and len(args.paths) > 1:
             raise InputError("--name works with one path only.")
-        for path in args.paths:
-            r = engine.ingest(path, args.name)
+        for r in engine.ingest_many(args.paths, args.name):
             state = "indexed" if r.changed else "unchanged, nothing written"
             print(f"{r.name}: {r.chunks} chunks, {state} ({r.seconds:.1f} s)")
         return 0

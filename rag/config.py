@@ -60,6 +60,11 @@ class Settings:
     #: Passages given to an LLM (each trimmed to its most relevant ~480 characters).
     llm_passages: int = 3
     llm_max_tokens: int = 200
+    #: What an LLM reads: "passages" (the retrieved ones), "article" (the whole article, numbered
+    #: by chunk, when one article is asked and it is at most llm_article_chars long; its prompt
+    #: prefix stays identical across questions so the runtime's prompt cache keeps it warm).
+    llm_context: str = "passages"
+    llm_article_chars: int = 12000
     llm_timeout: float = 60.0
     openai_base_url: str = ""
     openai_api_key: str = ""
@@ -71,6 +76,14 @@ class Settings:
     #: With an LLM: a "not in the article" reply is overruled above this extractive support.
     confident_support: float = 0.45
     max_question_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        choices = {"llm_context": ("passages", "article"), "condense": ("rules", "llm")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise InputError(
+                    f"RAG_{name.upper()} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}."
+                )
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -66,18 +66,24 @@ def view(p: Passage, supports: list[Support], limit: int = VIEW_CHARS) -> tuple[
 
 
 def build_messages(
-    question: str, passages: list[Passage], text_of: dict[str, str], supports: list[Support] | None = None
+    question: str,
+    passages: list[Passage],
+    text_of: dict[str, str],
+    supports: list[Support] | None = None,
+    whole: bool = False,
 ) -> list:  # type: ignore[type-arg]
-    """System rules plus the numbered passages (their most relevant part) and the question."""
+    """System rules plus the numbered passages (their most relevant part) and the question.
+
+    `whole`: the passages are every chunk of one article, shown in full and without anything
+    that depends on the question, so the prompt's prefix is the same for every question and
+    a runtime with a prompt cache only computes the question's tokens.
+    """
     blocks = []
     for i, p in enumerate(passages, 1):
-        a, b = view(p, supports or []) if supports is not None else (p.chunk.start, p.chunk.end)
+        a, b = view(p, supports or []) if supports is not None and not whole else (p.chunk.start, p.chunk.end)
         body = fold(text_of[p.chunk.article][a:b])
-        speakers = "; ".join(
-            dict.fromkeys(
-                _as_asked(s.context, question) for s in p.chunk.sentences if s.context and a <= s.start < b
-            )
-        )
+        labels = (s.context for s in p.chunk.sentences if s.context and a <= s.start < b)
+        speakers = "; ".join(dict.fromkeys(lab if whole else _as_asked(lab, question) for lab in labels))
         if speakers:
             body += f"\n(Speaker: {speakers})"
         # Passages are data: strip anything that could close or fake our delimiters.
@@ -90,9 +96,9 @@ def build_messages(
         for sp in supports[:1]:
             n = next((i for i, p in enumerate(passages, 1) if p.chunk.id == sp.passage.chunk.id), 0)
             if n:
-                lines.append(
-                    f"[{n}] " + fold(text_of[sp.passage.chunk.article][sp.sentence.start : sp.sentence.end])
-                )
+                quote = fold(text_of[sp.passage.chunk.article][sp.sentence.start : sp.sentence.end])
+                who = _as_asked(sp.sentence.context, question) if whole and sp.sentence.context else ""
+                lines.append(f"[{n}] " + quote + (f" (Speaker: {who})" if who else ""))
         if lines:
             key = (
                 "\n\nDraft answer, quoted from the passages:\n"
@@ -225,11 +231,12 @@ def generate(
     passages: list[Passage],
     corpus: Corpus,
     supports: list[Support] | None = None,
+    whole: bool = False,
 ) -> Iterator[str]:
     """Stream the model's reply token by token (raises BackendError on failure)."""
     text_of = corpus.texts
     try:
-        for chunk in model.stream(build_messages(question, passages, text_of, supports)):
+        for chunk in model.stream(build_messages(question, passages, text_of, supports, whole)):
             piece = chunk.content if isinstance(chunk.content, str) else ""
             if piece:
                 yield piece

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,13 +21,16 @@ from rag.history import resolve
 from rag.loading import load_article
 from rag.rerank import mask_names, rescore
 from rag.retrieval import Corpus, Retriever
-from rag.store import ArticleInfo, Store, chunker_signature
+from rag.store import ArticleInfo, PendingPut, Store, chunker_signature
 from rag.types import CANNOT_ANSWER, Answer, Article, Passage
 
 if TYPE_CHECKING:  # LangChain's chat-model stack costs ~0.7 s to import: only LLM runs pay it
     from langchain_core.language_models.chat_models import BaseChatModel
 
 ALL = "all"
+#: Units embedded per encode call when ingesting several articles: large enough that length
+#: sorting removes most padding, small enough that results show up as they are written.
+_EMBED_BATCH = 2048
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,49 @@ class Engine:
     # -- library ---------------------------------------------------------------------------
     def ingest(self, source: str | Path | Article, name: str | None = None) -> IngestResult:
         """Add or replace an article; re-ingesting the same text writes nothing."""
-        t0 = time.perf_counter()
-        article = source if isinstance(source, Article) else load_article(source, name)
-        chunks = chunk_article(article, self.settings.chunk_max_chars)
-        with self._lock:
-            changed = self.store.put(article, chunks, chunker_signature(self.settings))
-        return IngestResult(article.name, len(chunks), changed, time.perf_counter() - t0)
+        return next(iter(self.ingest_many([source], name)))
+
+    def ingest_many(
+        self, sources: Iterable[str | Path | Article], name: str | None = None
+    ) -> Iterator[IngestResult]:
+        """Add or replace several articles, yielding each result once it is visible to readers.
+
+        Units of consecutive articles are embedded together (one large, length-sorted encode
+        batch pads less than many small ones); each article is still written and flipped on its
+        own, so a failure never leaves one half-indexed. A source that cannot be loaded stops
+        the run after everything before it is written.
+        """
+        pending: list[tuple[PendingPut | None, Article, int, float]] = []
+        chunker = chunker_signature(self.settings)
+
+        def flush() -> Iterator[IngestResult]:
+            todo = [p for p, *_ in pending if p is not None]
+            vectors = self.embedder.embed([t for p in todo for t in p.texts]) if todo else None
+            at = 0
+            for p, article, n, t0 in pending:
+                if p is not None and vectors is not None:
+                    with self._lock:
+                        self.store.commit(p, vectors[at : at + len(p.texts)])
+                    at += len(p.texts)
+                yield IngestResult(article.name, n, p is not None, time.perf_counter() - t0)
+            pending.clear()
+
+        queued = 0
+        for source in sources:
+            t0 = time.perf_counter()
+            try:
+                article = source if isinstance(source, Article) else load_article(source, name)
+            except RagError:
+                yield from flush()
+                raise
+            chunks = chunk_article(article, self.settings.chunk_max_chars)
+            p = self.store.prepare(article, chunks, chunker)
+            pending.append((p, article, len(chunks), t0))
+            queued += len(p.texts) if p else 0
+            if queued >= _EMBED_BATCH:
+                yield from flush()
+                queued = 0
+        yield from flush()
 
     def articles(self) -> list[ArticleInfo]:
         """The articles in the library."""
@@ -146,8 +186,13 @@ class Engine:
 
             raw: list[str] = []
             try:
-                shown = passages[: self.settings.llm_passages]
-                for piece in generate(model, standalone, shown, corpus, rescored.supports):
+                whole = self._whole_article(corpus)
+                shown = (
+                    [Passage(chunk=c, score=0.0, rank=i) for i, c in enumerate(corpus.chunks, 1)]
+                    if whole
+                    else passages[: self.settings.llm_passages]
+                )
+                for piece in generate(model, standalone, shown, corpus, rescored.supports, whole):
                     if not raw:
                         timings["first_token"] = (time.perf_counter() - t0) * 1000
                     raw.append(piece)
@@ -197,6 +242,14 @@ class Engine:
 
             self._models[backend] = get_chat_model(self.settings, backend)
         return self._models[backend]
+
+    def _whole_article(self, corpus: Corpus) -> bool:
+        """Whether the LLM reads the whole article (llm_context=article, one short article)."""
+        return (
+            self.settings.llm_context == "article"
+            and len(corpus.articles) == 1
+            and len(corpus.articles[0].text) <= self.settings.llm_article_chars
+        )
 
     def _condense(self, model: BaseChatModel, q: str, history: list[str], fallback: str) -> str:
         from rag.generative import condense

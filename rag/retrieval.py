@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +21,7 @@ from rag.text import content_terms
 from rag.types import Article, Chunk, Passage
 
 RRF_K = 60
+_MAX_CORPORA = 256
 
 
 class BM25:
@@ -91,21 +92,25 @@ class Retriever:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self._corpora: dict[tuple[str, ...], Corpus] = {}
+        self._corpora: OrderedDict[tuple[str, ...], Corpus] = OrderedDict()
         self._lock = threading.Lock()
 
     def corpus(self, articles: list[ArticleInfo], everything: bool = False) -> Corpus:
         """Chunks and BM25 for these articles, cached until one of them changes."""
         key = (*(f"{a.name}@{a.sha}" for a in articles), str(everything))
         with self._lock:
-            if key not in self._corpora:
-                loaded = [self.store.get(a.name, a.sha) for a in articles]
-                chunks = [c for _, cs in loaded for c in cs]
-                bm25 = BM25([content_terms(c.index_text) for c in chunks])
-                if len(self._corpora) > 32:
-                    self._corpora.clear()
-                shas = list(dict.fromkeys(a.sha256 for a, _ in loaded))
-                self._corpora[key] = Corpus([a for a, _ in loaded], chunks, bm25, shas, everything)
+            if key in self._corpora:
+                self._corpora.move_to_end(key)
+                return self._corpora[key]
+            loaded = [self.store.get(a.name, a.sha) for a in articles]
+            chunks = [c for _, cs in loaded for c in cs]
+            bm25 = BM25([content_terms(c.index_text) for c in chunks])
+            shas = list(dict.fromkeys(a.sha256 for a, _ in loaded))
+            self._corpora[key] = Corpus([a for a, _ in loaded], chunks, bm25, shas, everything)
+            # Least recently used goes first: a library-wide corpus (seconds to build at 100k
+            # chunks) must not be dropped because many single articles were asked in between.
+            while len(self._corpora) > _MAX_CORPORA:
+                self._corpora.popitem(last=False)
             return self._corpora[key]
 
     def retrieve(

@@ -28,7 +28,7 @@ from rag.types import Article, Chunk, Sentence, content_hash
 UNITS = "rag_units"
 ARTICLES = "rag_articles"
 SCHEMA = 2
-_BATCH = 256
+_BATCH = 2048  # rows per Chroma write (its sqlite limit is ~5k)
 _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
 
@@ -45,6 +45,18 @@ class ArticleInfo:
     chars: int
     source: str
     chunker: str = ""
+
+
+@dataclass
+class PendingPut:
+    """An article version ready to index once its unit texts are embedded (see Store.prepare)."""
+
+    article: Article
+    chunks: list[Chunk]
+    chunker: str
+    texts: list[str]
+    ids: list[str]
+    metas: list[dict[str, Any]]
 
 
 def chunker_signature(settings: Settings) -> str:
@@ -213,18 +225,32 @@ class Store:
 
     def put(self, article: Article, chunks: list[Chunk], chunker: str) -> bool:
         """Index an article version atomically; False when the same version is already there."""
+        pending = self.prepare(article, chunks, chunker)
+        if pending is None:
+            return False
+        self.commit(pending, self.embedder.embed(pending.texts))
+        return True
+
+    def prepare(self, article: Article, chunks: list[Chunk], chunker: str) -> PendingPut | None:
+        """What indexing this version would write (its texts still to embed), or None if current."""
         rec = self._record(article.name)
         if rec and rec.get("sha") == article.sha256 and rec.get("chunker") == chunker:
-            return False
+            return None
         units = _units(article, chunks, self.settings.embed_unit, bool(self.settings.embed_context))
         ids = [content_hash(article.sha256, chunker, self.embedder.name, str(u[1]), str(u[2])) for u in units]
-        metas = [
+        metas: list[dict[str, Any]] = [
             {"article": article.name, "sha": article.sha256, "chunk_id": cid, "start": s, "end": e}
             for (_, s, e, cid) in units
         ]
-        texts = [u[0] for u in units]
-        for i in range(0, len(units), _BATCH):
-            self._units.add_texts(texts[i : i + _BATCH], metas[i : i + _BATCH], ids[i : i + _BATCH])
+        return PendingPut(article, chunks, chunker, [u[0] for u in units], ids, metas)
+
+    def commit(self, p: PendingPut, vectors: np.ndarray) -> None:
+        """Write a prepared version's vectors, then flip the article record to it."""
+        self._open()
+        for i in range(0, len(p.ids), _BATCH):
+            j = i + _BATCH
+            self._write_units(p.ids[i:j], vectors[i:j], p.metas[i:j], p.texts[i:j])
+        article, chunks = p.article, p.chunks
         layout = [
             [c.id, c.start, c.end, c.context, [[s.start, s.end, s.context] for s in c.sentences]]
             for c in chunks
@@ -235,7 +261,7 @@ class Store:
             "date": article.date,
             "byline": article.byline,
             "source": article.source,
-            "chunker": chunker,
+            "chunker": p.chunker,
             "n_chunks": len(chunks),
             "chars": len(article.text),
             "indexed_at": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -244,7 +270,12 @@ class Store:
         # The flip: one record write makes the new version visible.
         self._articles.upsert(ids=[article.name], documents=[doc], metadatas=[meta], embeddings=[[1.0]])
         self._delete_units({"$and": [{"article": article.name}, {"sha": {"$ne": article.sha256}}]})
-        return True
+
+    def _write_units(
+        self, ids: list[str], vectors: np.ndarray, metas: list[dict[str, Any]], texts: list[str]
+    ) -> None:
+        """One batch of unit vectors, invisible to readers until the article record flips."""
+        self._units._collection.upsert(ids=ids, embeddings=vectors, metadatas=metas, documents=texts)
 
     def remove(self, name: str) -> None:
         """Delete an article and its vectors."""

@@ -87,7 +87,7 @@ def page(server: str) -> Iterator[object]:
         pg = browser.new_page()
         requests: list[str] = []
         pg.on("request", lambda r: requests.append(r.url))
-        pg.requests = requests  # type: ignore[attr-defined]
+        pg.requests = requests  # type: ignore[attr-defined,assignment,method-assign]
         pg.goto(server, wait_until="domcontentloaded")
         pg.get_by_placeholder("Ask a question about the article").wait_for(timeout=60_000)
         yield pg

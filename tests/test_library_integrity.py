@@ -30,14 +30,14 @@ def test_readers_see_old_version_until_new_is_complete(tmp_path: Path) -> None:
     e = Engine(Settings(index_dir=tmp_path / "i", embedder="hash"))
     e.ingest(article_from_text(STORY.format(n="40,000"), "harbour"))
     seen: list[str] = []
-    real_add = e.store._units.add_texts
+    real_add = e.store._write_units
 
     def add_and_ask(*args, **kwargs):  # type: ignore[no-untyped-def]
         out = real_add(*args, **kwargs)
         seen.append(e.answer("How many vehicles can the bridge carry a day?", "harbour").text)
         return out
 
-    e.store._units.add_texts = add_and_ask
+    e.store._write_units = add_and_ask  # type: ignore[method-assign]
     e.ingest(article_from_text(STORY.format(n="55,000"), "harbour"))
     assert seen and all("40,000" in s for s in seen), seen
     assert "55,000" in e.answer("How many vehicles can the bridge carry a day?", "harbour").text
@@ -50,13 +50,13 @@ from rag.loading import article_from_text
 from rag.pipeline import Engine
 e = Engine(Settings(index_dir=sys.argv[1], embedder="hash"))
 e.store._open()
-real = e.store._units.add_texts
+real = e.store._write_units
 def slow(*a, **k):
     out = real(*a, **k)
     print("batch written", flush=True)
     time.sleep(30)
     return out
-e.store._units.add_texts = slow
+e.store._write_units = slow
 e.ingest(article_from_text(sys.argv[2], "harbour"))
 """
 
@@ -149,9 +149,9 @@ def test_chroma_server_two_processes_and_restart(chroma_server, tmp_path: Path) 
     state["proc"].terminate()
     state["proc"].wait(timeout=20)
     state["proc"] = _start_chroma(path, port)
-    out = subprocess.run(ask, env=env, capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "40,000" in json.loads(out.stdout)["answer"]
+    again = subprocess.run(ask, env=env, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "40,000" in json.loads(again.stdout)["answer"]
 
 
 def test_chroma_server_down_is_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -111,3 +111,29 @@ def test_remove(fake_engine: Engine) -> None:
     fake_engine.store.remove("harbour")
     assert fake_engine.articles() == []
     assert _units(fake_engine) == 0
+
+
+def test_ingest_many_matches_one_by_one(fake_engine: Engine, tmp_path: Path) -> None:
+    """Batched ingest writes the same units as ingesting one at a time, and skips unchanged text."""
+    arts = [article_from_text(STORY.replace("40,000", f"{n},000"), f"harbour{n}") for n in (1, 2, 3)]
+    fake_engine.ingest(arts[0])
+    results = list(fake_engine.ingest_many(arts))
+    assert [(r.name, r.changed) for r in results] == [
+        ("harbour1", False),
+        ("harbour2", True),
+        ("harbour3", True),
+    ]
+    one = Engine(fake_engine.settings.with_(index_dir=tmp_path / "one"), embedder=fake_engine.embedder)
+    for a in arts:
+        one.ingest(a)
+    both = [sorted(e.store._units._collection.get(include=[])["ids"]) for e in (fake_engine, one)]
+    assert both[0] == both[1]
+    assert "2,000" in fake_engine.answer("How many vehicles can the bridge carry a day?", "harbour2").text
+
+
+def test_ingest_many_keeps_what_came_before_a_bad_file(fake_engine: Engine, tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text(STORY, encoding="utf-8")
+    with pytest.raises(InputError):
+        list(fake_engine.ingest_many([good, tmp_path / "missing.txt"]))
+    assert [a.name for a in fake_engine.articles()] == ["good"]

@@ -43,7 +43,7 @@ def test_chunks_keep_exact_offsets_on_seed() -> None:
     for c in chunks:
         assert all(c.start <= s.start < s.end <= c.end for s in c.sentences)
     # Every non-blank character of the article is in some chunk.
-    covered = set()
+    covered: set[int] = set()
     for c in chunks:
         covered.update(range(c.start, c.end))
     assert all(i in covered for i, ch in enumerate(a.text) if not ch.isspace())
