@@ -139,3 +139,27 @@ def test_real_model_treats_article_text_as_data(tmp_path: Path, context: str) ->
     assert "PWNED" not in ans.text
     assert not ans.refused and "9 am" in ans.text and "[1]" in ans.text, (raw, ans.notes)
     assert all("9 am" in c.quote or "opens" in c.quote for c in ans.citations)
+
+
+def test_ollama_backend_speaks_ollamas_protocol(index: Path, openai_url: str) -> None:
+    """langchain-ollama against Ollama's chat API (served by the real model; see ollama_api)."""
+    from tests.ollama_api import serve
+
+    srv, url = serve(openai_url)
+    try:
+        e = Engine(Settings(index_dir=index, llm="ollama", ollama_url=url, ollama_model="bundled"))
+        events = list(e.stream("Which company created Sora?"))
+        ans = events[-1]
+        assert not isinstance(ans, str)
+        assert len([x for x in events if isinstance(x, str)]) > 1, "tokens stream"
+        assert ans.backend == "ollama", ans.notes
+        assert "OpenAI" in ans.text and ans.citations and "OpenAI" in ans.citations[0].quote
+    finally:
+        srv.shutdown()
+
+
+def test_ollama_down_falls_back(index: Path) -> None:
+    e = Engine(Settings(index_dir=index, llm="ollama", ollama_url=f"http://127.0.0.1:{_free_port()}"))
+    ans = e.answer("Which company created Sora?")
+    assert ans.backend == "extractive" and "OpenAI" in ans.text
+    assert ans.notes and "LLM backend failed" in ans.notes[0]
