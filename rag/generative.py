@@ -246,6 +246,18 @@ def generate(
         raise BackendError(f"The LLM backend failed ({type(e).__name__}: {str(e)[:160]})") from None
 
 
+def prime(model: BaseChatModel, passages: list[Passage], corpus: Corpus) -> None:
+    """Run the whole-article prompt with an empty question for one token, so the runtime's
+    prompt cache holds the article's prefix before the first real question (best effort)."""
+    for name in ("max_tokens", "num_predict"):
+        if name in type(model).model_fields:
+            model = model.model_copy(update={name: 1})
+    try:
+        model.invoke(build_messages("", passages, corpus.texts, None, whole=True))
+    except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first question
+        return
+
+
 def condense(model: BaseChatModel, question: str, history: list[str]) -> str:
     """A standalone question from the history, by the LLM; the caller falls back on failure."""
     turns = "\n".join(f"Earlier question: {h}" for h in history[-3:])

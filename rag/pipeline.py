@@ -53,7 +53,6 @@ class Engine:
         self.retriever = Retriever(settings, self.store, self.embedder)
         self._lock = threading.Lock()
         self._models: dict[str, BaseChatModel | None] = {}
-        self._n_articles = 0
 
     # -- library ---------------------------------------------------------------------------
     def ingest(self, source: str | Path | Article, name: str | None = None) -> IngestResult:
@@ -108,28 +107,38 @@ class Engine:
 
     def choose(self, article: str | list[str] | None) -> list[str]:
         """Resolve --article: a name, several names, 'all', or None when the library holds one."""
-        return [a.name for a in self._choose(article)]
+        return [a.name for a in self._choose(article)[0]]
 
-    def _choose(self, article: str | list[str] | None) -> list[ArticleInfo]:
-        infos = {a.name: a for a in self.articles()}
-        self._n_articles = len(infos)
-        names = list(infos)
-        if not names:
-            raise InputError("The library is empty: add an article first with `rag ingest FILE`.")
+    def _choose(self, article: str | list[str] | None) -> tuple[list[ArticleInfo], bool]:
+        """The chosen articles, and whether they are the whole library (no version filter needed)."""
         if article is None or article == "":
-            if len(names) == 1:
-                return list(infos.values())
+            infos = self.articles()
+            if len(infos) == 1:
+                return infos, False
+            if not infos:
+                raise InputError("The library is empty: add an article first with `rag ingest FILE`.")
             raise InputError(
-                f"The library holds {len(names)} articles; choose one with --article NAME "
-                f"(or --article all): {', '.join(names)}."
+                f"The library holds {len(infos)} articles; choose one with --article NAME "
+                f"(or --article all): {', '.join(a.name for a in infos)}."
             )
         wanted = article if isinstance(article, list) else [a.strip() for a in article.split(",")]
         if wanted == [ALL]:
-            return list(infos.values())
-        for w in wanted:
-            if w not in infos:
-                raise InputError(f"No article named {w!r} in the library (articles: {', '.join(names)}).")
-        return [infos[w] for w in wanted]
+            infos = self.articles()
+            if not infos:
+                raise InputError("The library is empty: add an article first with `rag ingest FILE`.")
+            return infos, len(infos) > 1
+        # Named articles: read just their records, not the whole library's (thousands of rows).
+        found = {a.name: a for a in self.store.infos(wanted)}
+        missing = [w for w in wanted if w not in found]
+        if missing:
+            names = [a.name for a in self.articles()]
+            if not names:
+                raise InputError("The library is empty: add an article first with `rag ingest FILE`.")
+            raise InputError(
+                f"No article named {missing[0]!r} in the library (articles: {', '.join(names)})."
+            )
+        chosen = [found[w] for w in dict.fromkeys(wanted)]
+        return chosen, len(chosen) > 1 and len(chosen) == self.store.count()
 
     # -- answering -------------------------------------------------------------------------
     def answer(
@@ -163,8 +172,8 @@ class Engine:
         standalone = resolve(q, history)
         if model is not None and history and self.settings.condense == "llm":
             standalone = self._condense(model, q, history, standalone)
-        chosen = self._choose(article)
-        corpus = self.retriever.corpus(chosen, everything=len(chosen) > 1 and len(chosen) == self._n_articles)
+        chosen, everything = self._choose(article)
+        corpus = self.retriever.corpus(chosen, everything=everything)
         qvec = self.embedder.embed([standalone])[0]
         depth = self.settings.rerank_depth if self.settings.rerank else self.settings.top_k
         candidates = self.retriever.retrieve(standalone, corpus, qvec, depth)
@@ -187,11 +196,7 @@ class Engine:
             raw: list[str] = []
             try:
                 whole = self._whole_article(corpus)
-                shown = (
-                    [Passage(chunk=c, score=0.0, rank=i) for i, c in enumerate(corpus.chunks, 1)]
-                    if whole
-                    else passages[: self.settings.llm_passages]
-                )
+                shown = self._article_passages(corpus) if whole else passages[: self.settings.llm_passages]
                 for piece in generate(model, standalone, shown, corpus, rescored.supports, whole):
                     if not raw:
                         timings["first_token"] = (time.perf_counter() - t0) * 1000
@@ -242,6 +247,25 @@ class Engine:
 
             self._models[backend] = get_chat_model(self.settings, backend)
         return self._models[backend]
+
+    def warm(self, article: str | list[str] | None = None, llm: str | None = None) -> float:
+        """Load what the next question needs; with a whole-article LLM also compute the article's
+        prompt prefix once, so the first question pays only for its own tokens. Returns seconds."""
+        t0 = time.perf_counter()
+        self.embedder.embed(["warm up"])
+        model = self.chat_model(llm or self.settings.llm)
+        if model is not None:
+            chosen, everything = self._choose(article)
+            corpus = self.retriever.corpus(chosen, everything=everything)
+            if self._whole_article(corpus):
+                from rag.generative import prime
+
+                prime(model, self._article_passages(corpus), corpus)
+        return time.perf_counter() - t0
+
+    @staticmethod
+    def _article_passages(corpus: Corpus) -> list[Passage]:
+        return [Passage(chunk=c, score=0.0, rank=i) for i, c in enumerate(corpus.chunks, 1)]
 
     def _whole_article(self, corpus: Corpus) -> bool:
         """Whether the LLM reads the whole article (llm_context=article, one short article)."""

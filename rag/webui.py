@@ -3,6 +3,7 @@ the CLI and the eval. Article text and questions are always HTML-escaped before 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -96,6 +97,17 @@ def _default_article(names: list[str]) -> str | None:
 
 def _history(messages: list[dict[str, Any]] | None) -> list[str]:
     return [str(m.get("content", "")) for m in (messages or []) if m.get("role") == "user"][-4:]
+
+
+def warm_in_background(engine: Engine, article: str | None, llm: str | None) -> None:
+    """Start Engine.warm in a daemon thread; failures only mean a slower first answer."""
+
+    def work() -> None:
+        # Any failure here (no model installed, server down) is reported by the question itself.
+        with contextlib.suppress(Exception):
+            engine.warm(article, llm)
+
+    threading.Thread(target=work, daemon=True).start()
 
 
 def build(settings: Settings) -> Any:
@@ -201,6 +213,11 @@ def build(settings: Settings) -> Any:
         send.click(respond, [box, chat, article, llm], [box, chat], api_visibility="private")
         clear.click(lambda: ([], ""), None, [chat, box], api_visibility="private")
         article.change(lambda n: ([], _examples(n)), article, [chat, examples], api_visibility="private")
+        # Picking an article or an answerer warms what its first question needs, in the background.
+        for picker in (article, llm):
+            picker.change(
+                lambda n, b: warm_in_background(engine, n, b), [article, llm], None, api_visibility="private"
+            )
         url_btn.click(upload, url_box, [article, status, examples, url_box], api_visibility="private")
         upload_box.upload(
             upload, upload_box, [article, status, examples, upload_box], api_visibility="private"
@@ -221,8 +238,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     if host not in ("127.0.0.1", "localhost", "::1") and not creds:
         print("warning: serving beyond this machine without --auth; anyone who can reach it can use it.")
     app = build(settings)
-    # Load the model now, so the first question does not pay for it.
-    threading.Thread(target=lambda: get_engine(settings).embedder.embed(["warm up"]), daemon=True).start()
+    # Load the models now, so the first question does not pay for them.
+    engine = get_engine(settings)
+    warm_in_background(engine, _default_article([a.name for a in engine.articles()]), settings.llm)
     app.queue(default_concurrency_limit=4)
     app.launch(
         server_name=host,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.config import Settings
+from rag.errors import InputError
 from rag.generative import SYSTEM, check, split_claims, supported
 from rag.llm import ScriptedChatModel
 from rag.loading import article_from_text
@@ -133,7 +134,7 @@ def test_unknown_backend_is_one_sentence(tmp_path) -> None:  # type: ignore[no-u
 
 def test_check_handles_empty_reply(tmp_path) -> None:  # type: ignore[no-untyped-def]
     e, _ = _engine(tmp_path, [""])
-    assert check("", [], e.retriever.corpus(e._choose("harbour")), "q").refused
+    assert check("", [], e.retriever.corpus(e._choose("harbour")[0]), "q").refused
 
 
 def test_checker_on_the_gold_set() -> None:
@@ -148,3 +149,39 @@ def test_checker_on_the_gold_set() -> None:
     d = json.loads(out.stdout)
     assert d["true_claims_accepted"] >= 0.9
     assert d["mismatched_claims_accepted"] <= 0.05
+
+
+def test_whole_article_prompt_has_every_chunk_and_a_stable_prefix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """In whole-article mode the model sees every chunk, numbered, and everything before the
+    question is identical across questions (what a runtime's prompt cache can reuse)."""
+    e, model = _engine(tmp_path, [], llm_context="article")
+    chunks = e.store.get("harbour")[1]
+    n = next(i for i, c in enumerate(chunks, 1) if "40,000" in c.text)
+    assert len(chunks) >= 3 and n > 1
+    model.replies = [f"The bridge can carry 40,000 vehicles a day [{n}]."]
+    e.warm("harbour")  # primes the prefix with an empty question
+    a1 = e.answer("How many vehicles can the bridge carry a day?")
+    e.answer("Who will run the ferry service?")
+    prompts = [c[-1]["content"] for c in model.calls]
+    assert len(prompts) == 3
+    assert all(f'<passage n="{len(chunks)}">' in p for p in prompts)
+    prefixes = {p[: p.index("Question:")] for p in prompts}
+    assert len(prefixes) == 1
+    assert a1.backend == "scripted" and "40,000" in a1.citations[0].quote
+    assert a1.citations[0].chunk_id == chunks[n - 1].id
+
+
+def test_whole_article_mode_falls_back_to_passages_when_too_long(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    e, model = _engine(
+        tmp_path,
+        ["The bridge can carry 40,000 vehicles a day [1]."],
+        llm_context="article",
+        llm_article_chars=50,
+    )
+    e.answer("How many vehicles can the bridge carry a day?")
+    assert model.calls[-1][-1]["content"].count("<passage n=") <= e.settings.llm_passages
+
+
+def test_unknown_llm_context_is_one_sentence() -> None:
+    with pytest.raises(InputError, match="RAG_LLM_CONTEXT must be one of passages, article"):
+        Settings(llm_context="everything")
