@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ from rag.types import Article, Chunk, Sentence, content_hash
 
 UNITS = "rag_units"
 ARTICLES = "rag_articles"
+#: One record whose document changes with every write to the library: listing thousands of
+#: articles costs ~100 ms in Chroma, reading this token ~1 ms, so the list is re-read only
+#: when it changed (in this process or any other sharing the index).
+LIBRARY = "rag_library"
 SCHEMA = 2
 _BATCH = 2048  # rows per Chroma write (its sqlite limit is ~5k)
 _clients: dict[str, Any] = {}
@@ -109,6 +114,8 @@ class Store:
         self._articles: Any = None
         self._lock = threading.RLock()
         self._layout_cache: dict[str, tuple[Article, list[Chunk]]] = {}
+        self._meta: Any = None
+        self._list_cache: tuple[str, list[ArticleInfo]] | None = None
 
     @property
     def where(self) -> str:
@@ -154,6 +161,7 @@ class Store:
             self._articles = client.get_or_create_collection(
                 ARTICLES, metadata={"schema": SCHEMA}, embedding_function=None
             )
+            self._meta = client.get_or_create_collection(LIBRARY, embedding_function=None)
             self._units = Chroma(
                 client=client,
                 collection_name=UNITS,
@@ -177,9 +185,23 @@ class Store:
         return meta
 
     def list_articles(self) -> list[ArticleInfo]:
-        """Every article in the library, by name."""
+        """Every article in the library, by name (re-read only when the library changed)."""
         self._open()
-        return self._infos(self._articles.get(include=["metadatas"]))
+        version = self._version()
+        cached = self._list_cache
+        if version and cached and cached[0] == version:
+            return list(cached[1])
+        rows = self._infos(self._articles.get(include=["metadatas"]))
+        self._list_cache = (version, rows)
+        return list(rows)
+
+    def _version(self) -> str:
+        got = self._meta.get(ids=["library"], include=["documents"])
+        return str(got["documents"][0]) if got["ids"] else ""
+
+    def _changed(self) -> None:
+        """Mark the library changed for every reader (see LIBRARY)."""
+        self._meta.upsert(ids=["library"], documents=[uuid.uuid4().hex], embeddings=[[1.0]])
 
     def infos(self, names: list[str]) -> list[ArticleInfo]:
         """The named articles that exist (one indexed read, cheap in a library of thousands)."""
@@ -282,6 +304,7 @@ class Store:
         doc = json.dumps({"text": article.text, "layout": layout}, ensure_ascii=False, separators=(",", ":"))
         # The flip: one record write makes the new version visible.
         self._articles.upsert(ids=[article.name], documents=[doc], metadatas=[meta], embeddings=[[1.0]])
+        self._changed()
         self._delete_units({"$and": [{"article": article.name}, {"sha": {"$ne": article.sha256}}]})
 
     def _write_units(
@@ -294,6 +317,7 @@ class Store:
         """Delete an article and its vectors."""
         self.get(name)
         self._articles.delete(ids=[name])
+        self._changed()
         self._delete_units({"article": name})
         self._layout_cache.pop(name, None)
 
@@ -412,4 +436,7 @@ def rebuild(settings: Settings, embedder: Embedder) -> list[Article]:
     # Forget the chunker of every article so the next ingest re-chunks and re-embeds it.
     for a in articles:
         client.get_collection(ARTICLES).update(ids=[a.name], metadatas=[{"chunker": "", "sha": ""}])
+    client.get_or_create_collection(LIBRARY, embedding_function=None).upsert(
+        ids=["library"], documents=[uuid.uuid4().hex], embeddings=[[1.0]]
+    )
     return articles

@@ -137,3 +137,17 @@ def test_ingest_many_keeps_what_came_before_a_bad_file(fake_engine: Engine, tmp_
     with pytest.raises(InputError):
         list(fake_engine.ingest_many([good, tmp_path / "missing.txt"]))
     assert [a.name for a in fake_engine.articles()] == ["good"]
+
+
+def test_cached_article_list_sees_other_writers(fake_engine: Engine) -> None:
+    """The list is cached between questions but never stale: another engine on the same index
+    (as another process would) adds, replaces and removes articles."""
+    other = Engine(fake_engine.settings, embedder=fake_engine.embedder)
+    fake_engine.ingest(article_from_text(STORY, "harbour"))
+    assert [a.name for a in other.articles()] == ["harbour"]
+    fake_engine.ingest(article_from_text(STORY.replace("40,000", "55,000"), "harbour"))
+    fake_engine.ingest(article_from_text(STORY, "bridge"))
+    assert [a.name for a in other.articles()] == ["bridge", "harbour"]
+    assert "55,000" in other.answer("How many vehicles can the bridge carry a day?", "harbour").text
+    fake_engine.store.remove("bridge")
+    assert [a.name for a in other.articles()] == ["harbour"]
