@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -65,41 +67,59 @@ class Engine:
         """Add or replace several articles, yielding each result once it is visible to readers.
 
         Units of consecutive articles are embedded together (one large, length-sorted encode
-        batch pads less than many small ones); each article is still written and flipped on its
-        own, so a failure never leaves one half-indexed. A source that cannot be loaded stops
-        the run after everything before it is written.
+        batch pads less than many small ones) and written by one background thread while the
+        next group is encoded; each article is still written and flipped on its own, so a
+        failure never leaves one half-indexed. A source that cannot be loaded stops the run
+        after everything before it is written.
         """
         pending: list[tuple[PendingPut | None, Article, int, float]] = []
         chunker = chunker_signature(self.settings)
 
-        def flush() -> Iterator[IngestResult]:
-            todo = [p for p, *_ in pending if p is not None]
-            vectors = self.embedder.embed([t for p in todo for t in p.texts]) if todo else None
-            at = 0
-            for p, article, n, t0 in pending:
-                if p is not None and vectors is not None:
+        def write(
+            group: list[tuple[PendingPut | None, Article, int, float]], vectors: Any
+        ) -> list[IngestResult]:
+            out, at = [], 0
+            for p, article, n, t0 in group:
+                if p is not None:
                     with self._lock:
                         self.store.commit(p, vectors[at : at + len(p.texts)])
                     at += len(p.texts)
-                yield IngestResult(article.name, n, p is not None, time.perf_counter() - t0)
-            pending.clear()
+                out.append(IngestResult(article.name, n, p is not None, time.perf_counter() - t0))
+            return out
 
-        queued = 0
-        for source in sources:
-            t0 = time.perf_counter()
-            try:
-                article = source if isinstance(source, Article) else load_article(source, name)
-            except RagError:
-                yield from flush()
-                raise
-            chunks = chunk_article(article, self.settings.chunk_max_chars)
-            p = self.store.prepare(article, chunks, chunker)
-            pending.append((p, article, len(chunks), t0))
-            queued += len(p.texts) if p else 0
-            if queued >= _EMBED_BATCH:
-                yield from flush()
-                queued = 0
-        yield from flush()
+        # One writer thread: Chroma writes one group while the model encodes the next.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-ingest") as writer:
+            inflight: deque[Future[list[IngestResult]]] = deque()
+
+            def flush() -> None:
+                todo = [p for p, *_ in pending if p is not None]
+                vectors = self.embedder.embed([t for p in todo for t in p.texts]) if todo else None
+                inflight.append(writer.submit(write, list(pending), vectors))
+                pending.clear()
+
+            queued = 0
+            for source in sources:
+                while inflight and inflight[0].done():
+                    yield from inflight.popleft().result()
+                t0 = time.perf_counter()
+                try:
+                    article = source if isinstance(source, Article) else load_article(source, name)
+                except RagError:
+                    flush()
+                    while inflight:
+                        yield from inflight.popleft().result()
+                    raise
+                chunks = chunk_article(article, self.settings.chunk_max_chars)
+                p = self.store.prepare(article, chunks, chunker)
+                pending.append((p, article, len(chunks), t0))
+                queued += len(p.texts) if p else 0
+                if queued >= _EMBED_BATCH:
+                    flush()
+                    queued = 0
+            if pending:
+                flush()
+            while inflight:
+                yield from inflight.popleft().result()
 
     def articles(self) -> list[ArticleInfo]:
         """The articles in the library."""
