@@ -1,4 +1,4 @@
-"""Scale benchmark: `python -m rag.evaluation.bench_scale [--out FILE] [--chroma-url URL]`.
+"""Scale benchmark: `python -m rag.evaluation.bench_scale [--out FILE] [--chroma-server | --chroma-url URL]`.
 
 1. Ingests every document of ../shared/benchmarks (133) and compares ingest throughput with the
    embedder's raw encode throughput on a sample of the same sentence texts (units/s ratio).
@@ -6,6 +6,9 @@
    documents (their sentence vectors come from a cache keyed by text, so growing costs Chroma
    writes, not model time) and measures answer() latency p50/p95 for one-article and
    all-articles questions at each size, the index size on disk and the peak memory.
+
+With --chroma-server the same runs against `chroma run` on loopback (started here, in a
+temporary dir), adding the server's own peak memory; --chroma-url uses a server you run.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import argparse
 import hashlib
 import json
 import resource
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,6 +87,11 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out")
     ap.add_argument("--chroma-url", default="")
+    ap.add_argument(
+        "--chroma-server",
+        action="store_true",
+        help="start `chroma run` on loopback in a temporary dir and measure against it",
+    )
     ap.add_argument("--embedder", default="minilm")
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--questions", type=int, default=40)
@@ -89,8 +99,11 @@ def main() -> int:
     args = ap.parse_args()
     docs = _docs()
     emb = CachingEmbedder(get_embedder(args.embedder))
-    out: dict[str, Any] = {"documents": len(docs), "chroma": args.chroma_url or "embedded (disk)"}
     with tempfile.TemporaryDirectory() as tmp:
+        server = None
+        if args.chroma_server:
+            server, args.chroma_url = _start_server(Path(tmp) / "server")
+        out: dict[str, Any] = {"documents": len(docs), "chroma": args.chroma_url or "embedded (disk)"}
         index_dir = Path(args.index_dir) if args.index_dir else Path(tmp) / "idx"
         settings = Settings.from_env(index_dir=index_dir, chroma_url=args.chroma_url)
         engine = Engine(settings, embedder=emb)
@@ -140,15 +153,47 @@ def main() -> int:
                 "all_articles": _latency(engine, questions[:10], "all"),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
             }
-            if not args.chroma_url:
+            if server is not None:
+                row["index_mb"] = round(_dir_mb(Path(tmp) / "server"), 1)
+                row["server_peak_rss_mb"] = _peak_rss_mb(server.pid)
+            elif not args.chroma_url:
                 row["index_mb"] = round(_dir_mb(index_dir), 1)
             out["sizes"][str(size)] = row
             print(json.dumps(row), file=sys.stderr)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
     text = json.dumps(out, indent=2)
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def _start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`chroma run` on a free loopback port, waited for until it accepts connections."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    chroma = Path(sys.executable).with_name("chroma")
+    cmd = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("chroma run did not start")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The server process's peak resident memory (Linux), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 0)
+    return 0.0
 
 
 if __name__ == "__main__":
