@@ -110,3 +110,17 @@ def test_list_flags_articles_chunked_differently(
     capsys.readouterr()
     assert main(["list"]) == 0
     assert "run `rag reindex`" in capsys.readouterr().out
+
+
+def test_compare_answerers_prints_one_row_per_answerer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.evaluation import compare_answerers
+
+    assert main(["ingest", str(SEED)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.argv", ["x", "--specs", "extractive", "--out", str(tmp_path / "cmp")])
+    assert compare_answerers.main() == 0
+    table = capsys.readouterr().out.strip().splitlines()
+    assert table[0].startswith("| answerer | key-fact recall") and table[2].startswith("| extractive | ")
+    assert json.loads((tmp_path / "cmp" / "answerers.json").read_text())["extractive"]["n"] > 50
