@@ -59,7 +59,7 @@ class Engine:
     # -- library ---------------------------------------------------------------------------
     def ingest(self, source: str | Path | Article, name: str | None = None) -> IngestResult:
         """Add or replace an article; re-ingesting the same text writes nothing."""
-        return next(iter(self.ingest_many([source], name)))
+        return list(self.ingest_many([source], name))[0]
 
     def ingest_many(
         self, sources: Iterable[str | Path | Article], name: str | None = None
