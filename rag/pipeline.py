@@ -59,7 +59,8 @@ class Engine:
     # -- library ---------------------------------------------------------------------------
     def ingest(self, source: str | Path | Article, name: str | None = None) -> IngestResult:
         """Add or replace an article; re-ingesting the same text writes nothing."""
-        return list(self.ingest_many([source], name))[0]
+        (result,) = self.ingest_many([source], name)  # runs the generator to its end
+        return result
 
     def ingest_many(
         self, sources: Iterable[str | Path | Article], name: str | None = None
