@@ -218,6 +218,11 @@ class Engine:
             try:
                 whole = self._whole_article(corpus)
                 shown = self._article_passages(corpus) if whole else passages[: self.settings.llm_passages]
+                if self.settings.llm_context == "article" and not whole:
+                    notes.append(
+                        "The model read the top passages: whole-article mode takes one article of at "
+                        f"most {self.settings.llm_article_chars:,} characters (RAG_LLM_ARTICLE_CHARS)."
+                    )
                 for piece in generate(model, standalone, shown, corpus, rescored.supports, whole):
                     if not raw:
                         timings["first_token"] = (time.perf_counter() - t0) * 1000

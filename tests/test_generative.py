@@ -178,8 +178,9 @@ def test_whole_article_mode_falls_back_to_passages_when_too_long(tmp_path) -> No
         llm_context="article",
         llm_article_chars=50,
     )
-    e.answer("How many vehicles can the bridge carry a day?")
+    ans = e.answer("How many vehicles can the bridge carry a day?")
     assert model.calls[-1][-1]["content"].count("<passage n=") <= e.settings.llm_passages
+    assert any("RAG_LLM_ARTICLE_CHARS" in n for n in ans.notes)
 
 
 def test_unknown_llm_context_is_one_sentence() -> None:
