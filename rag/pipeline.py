@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # LangChain's chat-model stack costs ~0.7 s to import: only L
     from langchain_core.language_models.chat_models import BaseChatModel
 
 ALL = "all"
+_EMPTY = "The library is empty: add an article first with `rag ingest FILE`."
 #: Units embedded per encode call when ingesting several articles: large enough that length
 #: sorting removes most padding, small enough that results show up as they are written.
 _EMBED_BATCH = 2048
@@ -137,7 +138,7 @@ class Engine:
             if len(infos) == 1:
                 return infos, False
             if not infos:
-                raise InputError("The library is empty: add an article first with `rag ingest FILE`.")
+                raise InputError(_EMPTY)
             raise InputError(
                 f"The library holds {len(infos)} articles; choose one with --article NAME "
                 f"(or --article all): {', '.join(a.name for a in infos)}."
@@ -146,7 +147,7 @@ class Engine:
         if wanted == [ALL]:
             infos = self.articles()
             if not infos:
-                raise InputError("The library is empty: add an article first with `rag ingest FILE`.")
+                raise InputError(_EMPTY)
             return infos, len(infos) > 1
         # Named articles: read just their records, not the whole library's (thousands of rows).
         found = {a.name: a for a in self.store.infos(wanted)}
@@ -154,7 +155,7 @@ class Engine:
         if missing:
             names = [a.name for a in self.articles()]
             if not names:
-                raise InputError("The library is empty: add an article first with `rag ingest FILE`.")
+                raise InputError(_EMPTY)
             raise InputError(
                 f"No article named {missing[0]!r} in the library (articles: {', '.join(names)})."
             )

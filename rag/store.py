@@ -258,14 +258,6 @@ class Store:
         self._layout_cache[name] = (article, chunks)
         return article, chunks
 
-    def put(self, article: Article, chunks: list[Chunk], chunker: str) -> bool:
-        """Index an article version atomically; False when the same version is already there."""
-        pending = self.prepare(article, chunks, chunker)
-        if pending is None:
-            return False
-        self.commit(pending, self.embedder.embed(pending.texts))
-        return True
-
     def prepare(self, article: Article, chunks: list[Chunk], chunker: str) -> PendingPut | None:
         """What indexing this version would write (its texts still to embed), or None if current."""
         rec = self._record(article.name)
@@ -280,11 +272,12 @@ class Store:
         return PendingPut(article, chunks, chunker, [u[0] for u in units], ids, metas)
 
     def commit(self, p: PendingPut, vectors: np.ndarray) -> None:
-        """Write a prepared version's vectors, then flip the article record to it."""
+        """Write a prepared version's vectors, then flip the article record to it (atomic for
+        readers: they only see units of the version the record names)."""
         self._open()
         for i in range(0, len(p.ids), _BATCH):
             j = i + _BATCH
-            self._write_units(p.ids[i:j], vectors[i:j], p.metas[i:j], p.texts[i:j])
+            self._write_units(p.ids[i:j], vectors[i:j], p.metas[i:j])
         article, chunks = p.article, p.chunks
         layout = [
             [c.id, c.start, c.end, c.context, [[s.start, s.end, s.context] for s in c.sentences]]
@@ -307,9 +300,7 @@ class Store:
         self._changed()
         self._delete_units({"$and": [{"article": article.name}, {"sha": {"$ne": article.sha256}}]})
 
-    def _write_units(
-        self, ids: list[str], vectors: np.ndarray, metas: list[dict[str, Any]], texts: list[str]
-    ) -> None:
+    def _write_units(self, ids: list[str], vectors: np.ndarray, metas: list[dict[str, Any]]) -> None:
         """One batch of unit vectors, invisible to readers until the article record flips.
 
         The unit's text is not stored again (the article record holds it, offsets point into
