@@ -11,6 +11,9 @@ This is the only module that imports chromadb and langchain_chroma.
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -398,6 +401,23 @@ def _chunks_from_layout(article: Article, layout: list[Any]) -> list[Chunk]:
 def _short(e: Exception) -> str:
     msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return msg[:200].rstrip(".")
+
+
+def start_chroma_server(path: Path, port: int, timeout: float = 60.0) -> subprocess.Popen[bytes]:
+    """`chroma run` (this environment's) on 127.0.0.1:port over `path`, once it accepts
+    connections (the benchmark and the server tests share it)."""
+    chroma = Path(sys.executable).with_name("chroma")
+    cmd = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RagError(f"`chroma run` did not start on port {port} within {timeout:.0f} s.")
 
 
 def ephemeral_vectorstore(embedder: Embedder, name: str) -> Any:

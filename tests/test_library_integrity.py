@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from rag.config import Settings
 from rag.loading import article_from_text
 from rag.pipeline import Engine
+from rag.store import start_chroma_server
 from tests.conftest import REPO
 
 STORY = (
@@ -99,29 +99,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
-    chroma = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("chroma run did not start")
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[tuple[str, Path, int, dict[str, subprocess.Popen[bytes]]]]:
     port = _free_port()
     path = tmp_path / "chroma-data"
-    state = {"proc": _start_chroma(path, port)}
+    state = {"proc": start_chroma_server(path, port)}
     yield f"http://127.0.0.1:{port}", path, port, state
     state["proc"].terminate()
     state["proc"].wait(timeout=20)
@@ -148,7 +130,7 @@ def test_chroma_server_two_processes_and_restart(chroma_server, tmp_path: Path) 
     # Restart the server on the same data: the library is still there.
     state["proc"].terminate()
     state["proc"].wait(timeout=20)
-    state["proc"] = _start_chroma(path, port)
+    state["proc"] = start_chroma_server(path, port)
     again = subprocess.run(ask, env=env, capture_output=True, text=True, cwd=REPO, timeout=120)
     assert again.returncode == 0, again.stderr
     assert "40,000" in json.loads(again.stdout)["answer"]

@@ -34,6 +34,7 @@ from rag.evaluation.benchmark import BENCH_DIR, _slug
 from rag.evaluation.metrics import percentile
 from rag.loading import article_from_text
 from rag.pipeline import Engine
+from rag.store import start_chroma_server
 
 
 class CachingEmbedder:
@@ -188,21 +189,11 @@ def main() -> int:
 
 
 def _start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`chroma run` on a free loopback port, waited for until it accepts connections."""
+    """`chroma run` on a free loopback port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    chroma = Path(sys.executable).with_name("chroma")
-    cmd = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("chroma run did not start")
+    return start_chroma_server(path, port), f"http://127.0.0.1:{port}"
 
 
 def _peak_rss_mb(pid: int) -> float:
